@@ -1,0 +1,46 @@
+# The two commands a new user needs: `make run` (serve the API) and `make test` (the whole suite).
+# Each creates the virtual environment and installs the locked dependencies itself.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: run test lint typecheck check load lock chromium clean
+
+$(INSTALLED): requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+run: $(INSTALLED)  ## serve the API on http://127.0.0.1:8000 (builds the database first if needed)
+	$(BIN)/article-facts serve
+
+test: $(INSTALLED) chromium  ## the whole test suite, including the docs page in headless Chromium
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+check: $(INSTALLED)  ## validate the seeds
+	$(BIN)/article-facts check
+
+load: $(INSTALLED)  ## rebuild the database from the seeds
+	$(BIN)/article-facts load
+
+lock: $(INSTALLED)  ## re-pin the dependencies after editing pyproject.toml
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+
+chromium:  ## Debian's Chromium, for the browser test (tools that download their own browser fail offline)
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

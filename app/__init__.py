@@ -1,0 +1,1 @@
+"""Article Facts: the facts inside news articles, served with character-exact provenance."""

@@ -1,0 +1,90 @@
+"""Engines and sessions. The API opens the database read-only and follows atomic replacements of the file."""
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from app.models import DatasetInfo
+
+
+def sqlite_url(path: Path, read_only: bool = False) -> str:
+    if read_only:
+        return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
+    return f"sqlite:///{path.resolve()}"
+
+
+def _read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def open_engine(path: Path, read_only: bool = False) -> Engine:
+    engine = create_engine(sqlite_url(path, read_only), connect_args={"check_same_thread": False})
+    if read_only:
+        event.listen(engine, "connect", _read_only_pragmas)
+    else:
+        event.listen(engine, "connect", lambda conn, _rec: conn.execute("PRAGMA foreign_keys = ON"))
+    return engine
+
+
+class Database:
+    """The served database file. When a load swaps in a new file, the next request opens it.
+
+    Requests already running keep the connection (and so the file) they started with; SQLite holds the old
+    inode open until they finish, so they complete on the old data.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._identity: tuple[int, int] | None = None
+        self._engine: Engine | None = None
+        self._info: DatasetInfo | None = None
+
+    def engine(self) -> Engine:
+        identity = self._stat()
+        if identity != self._identity or self._engine is None:
+            with self._lock:
+                if identity != self._identity or self._engine is None:
+                    old, self._engine = self._engine, open_engine(self.path, read_only=True)
+                    self._identity = identity
+                    self._info = None
+                    if old is not None:
+                        old.dispose(close=False)
+        return self._engine
+
+    def info(self) -> DatasetInfo:
+        """The dataset-info row of the file being served (read once per file)."""
+        engine = self.engine()
+        info = self._info
+        if info is None:
+            with Session(engine) as session:
+                info = session.get(DatasetInfo, 1)
+            if info is None:
+                raise RuntimeError(f"{self.path} has no dataset info: it was not built by `article-facts load`")
+            self._info = info
+        return info
+
+    def _stat(self) -> tuple[int, int]:
+        stat = os.stat(self.path)
+        return stat.st_ino, stat.st_mtime_ns
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.database
+    with Session(database.engine()) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

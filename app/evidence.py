@@ -1,0 +1,75 @@
+"""The one evidence resolver: curated text -> ``[start, end)`` code-point offsets into the verbatim article.
+
+Matching folds typographic variants (curly quotes, dashes, no-break spaces) one character for one character,
+so an offset into the folded text is the same offset into the verbatim text.
+"""
+
+import re
+from dataclasses import dataclass
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`", "'"),
+        **dict.fromkeys("“”„‟″", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        **dict.fromkeys("\u00a0\u2007\u2009\u202f\u200a", " "),
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Typography-insensitive form of ``text``, of the same length."""
+    return text.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+class EvidenceError(ValueError):
+    pass
+
+
+class ArticleText:
+    """An article's verbatim text with typography-insensitive lookup."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold(text)
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(start, end, self.text[start:end])
+
+    def find(self, text: str, prefix: str = "", suffix: str = "", within: tuple[int, int] | None = None) -> Span:
+        """The unique occurrence of ``prefix + text + suffix``, as the span of ``text`` alone."""
+        if not text:
+            raise EvidenceError("evidence text is empty")
+        needle = fold(prefix + text + suffix)
+        lo, hi = within or (0, len(self.text))
+        starts = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", self.folded[lo:hi])]
+        shown = _show(prefix, text, suffix)
+        if not starts:
+            raise EvidenceError(f"evidence text {shown} is not in the article")
+        if len(starts) > 1:
+            raise EvidenceError(
+                f"evidence text {shown} occurs {len(starts)} times; add a prefix or suffix to pick one"
+            )
+        start = lo + starts[0] + len(prefix)
+        return self.span(start, start + len(text))
+
+    def find_words(self, phrase: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Every whole-word occurrence of ``phrase`` in ``[lo, hi)``, case-sensitive, typography-insensitive."""
+        pattern = rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])"
+        return [(lo + m.start(), lo + m.end()) for m in re.finditer(pattern, self.folded[lo:hi])]
+
+
+def _show(prefix: str, text: str, suffix: str) -> str:
+    shown = repr(text)
+    if prefix:
+        shown += f" after {prefix!r}"
+    if suffix:
+        shown += f" before {suffix!r}"
+    return shown

@@ -1,0 +1,117 @@
+"""Validated seeds -> a database file, built aside and swapped in atomically.
+
+The new database is written to a temporary file next to the target (migrations, then every row in one
+transaction, then integrity and foreign-key checks) and renamed over the target only when all of that passed.
+On any failure the target is untouched and the temporary file is removed.
+"""
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Connection, insert, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+from app.db import open_engine
+from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
+from app.seeds import Dataset, compile_seeds, seed_files
+from app.settings import PROJECT_ROOT
+
+
+class LoadError(Exception):
+    pass
+
+
+def alembic_config() -> Config:
+    return Config(toml_file=PROJECT_ROOT / "pyproject.toml")
+
+
+def migrate(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def load(seeds: Path, target: Path) -> Dataset:
+    """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data."""
+    dataset = compile_seeds(seeds)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        try:
+            write(dataset, tmp)
+        except SQLAlchemyError as exc:
+            raise LoadError(str(exc).splitlines()[0]) from exc
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+    return dataset
+
+
+def write(dataset: Dataset, path: Path) -> None:
+    engine = open_engine(path)
+    try:
+        with engine.begin() as connection:
+            migrate(connection)
+        info = DatasetInfo(
+            version=dataset.version,
+            loaded_at=datetime.now(UTC).replace(microsecond=0),
+            counts={
+                "articles": dataset.count(Article),
+                "entities": dataset.count(Entity),
+                "mentions": dataset.count(Mention),
+                "quotes": dataset.count(Quote),
+                "pledges": dataset.count(Pledge),
+                "events": dataset.count(Event),
+            },
+        )
+        by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in [*dataset.rows, info]:
+            by_table[row.__tablename__].append(row.model_dump())  # type: ignore[arg-type]
+        with engine.begin() as connection:
+            # Parents before children, in one transaction; executemany per table.
+            for table in SQLModel.metadata.sorted_tables:
+                if by_table[table.name]:
+                    connection.execute(insert(table), by_table[table.name])
+            connection.execute(
+                text("INSERT INTO search_index (kind, id, label, body) VALUES (:kind, :id, :label, :body)"),
+                [vars(doc) for doc in dataset.search],
+            )
+        with engine.connect() as connection:
+            problems = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise LoadError(f"integrity check failed: {problems[:5]}")
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise LoadError(f"foreign key check failed: {broken[:5]}")
+    finally:
+        engine.dispose()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def needs_build(seeds: Path, target: Path) -> bool:
+    """True when ``target`` is missing or older than any seed file."""
+    if not target.exists():
+        return True
+    built = target.stat().st_mtime
+    return any(path.stat().st_mtime > built for path in seed_files(seeds))

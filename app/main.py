@@ -1,0 +1,108 @@
+"""The app factory: where a request goes.
+
+request -> CORS -> conditional GET (ETag / 304) -> router in ``app/routers/`` -> ``listing.fetch`` (SQL) ->
+``shape`` (embedded summaries, evidence) -> JSON. Errors from anywhere leave through ``problems``.
+"""
+
+import hashlib
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import problems
+from app.db import Database
+from app.routers import articles, entities, events, meta, pledges, quotes, search
+from app.settings import get_settings
+
+CACHE_CONTROL = "public, max-age=60"
+
+
+class ConditionalGet:
+    """ETag on every successful GET, derived from the dataset version and the request; 304 on a match.
+
+    The tag is known before the request runs, so a revalidation is answered without touching the database.
+    """
+
+    def __init__(self, app: ASGIApp, database: Database) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith("/v1"):
+            await self.app(scope, receive, send)
+            return
+        request_key = scope["path"].encode() + b"?" + scope["query_string"]
+        etag = f'"{self.database.info().version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if if_none_match and _matches(if_none_match, etag):
+            await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_etag(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                headers["ETag"] = etag
+                headers["Cache-Control"] = CACHE_CONTROL
+            await send(message)
+
+        await self.app(scope, receive, send_with_etag)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _cache_headers(etag: str) -> list[tuple[bytes, bytes]]:
+    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(db_path: Path | None = None) -> FastAPI:
+    settings = get_settings()
+    database = Database(db_path or settings.db)
+    app = FastAPIOffline(
+        title="Article Facts",
+        version="1.0.0",
+        summary="The facts inside news articles, each pointing at the exact characters that support it.",
+        description=(
+            "Entities, quotes, pledges and events curated from news articles. Every fact carries `evidence`: "
+            "`[start, end)` offsets in Unicode code points into the article's verbatim `text` "
+            "(`GET /v1/articles/{id}`), so a client can highlight it. Lists page with an opaque `cursor`; "
+            "errors are RFC 9457 problem documents; every GET has an ETag."
+        ),
+        generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {"name": "articles", "description": "The source articles and their verbatim text."},
+            {"name": "entities", "description": "People, countries, organizations, places and groups."},
+            {"name": "quotes", "description": "Who said what."},
+            {"name": "pledges", "description": "Money and support promised, to whom."},
+            {"name": "events", "description": "What happened or is planned, when and where."},
+            {"name": "search", "description": "Full-text search across everything."},
+            {"name": "meta", "description": "API and dataset version, health."},
+        ],
+    )
+    app.state.database = database
+    problems.install(app)
+    for router in (meta.router, articles.router, entities.router, quotes.router, pledges.router, events.router):
+        app.include_router(router)
+    app.include_router(search.router)
+    app.add_middleware(ConditionalGet, database=database)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match"],
+        expose_headers=["ETag", "Link"],
+        allow_credentials=False,
+    )
+    return app

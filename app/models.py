@@ -1,0 +1,174 @@
+"""Database tables. Alembic (``migrations/``) owns the schema; a test fails when the two drift apart.
+
+Dates are stored three ways: the full date object as JSON (what the API returns), and its inclusive
+``_earliest``/``_latest`` bounds as indexed DATE columns (what filters and sorts use). An open bound (a "recent"
+study has no earliest day) is stored as 0001-01-01 or 9999-12-31, so range filters treat it as unbounded.
+"""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, MetaData
+from sqlmodel import Field, SQLModel
+
+# Constraint names that are stable across backends, so migrations can drop and alter them by name.
+SQLModel.metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+DateObject = dict[str, Any]
+
+
+class Entity(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    type: str = Field(index=True)
+    name: str = Field(index=True)
+    description: str
+    country_code: str | None = Field(default=None, index=True)
+    # Counts are fixed at load time: the data is read-only, so the API never counts on a request.
+    mention_count: int = 0
+    quote_count: int = 0
+    pledge_count: int = 0
+    event_count: int = 0
+
+
+class EntityAlias(SQLModel, table=True):
+    __tablename__ = "entity_alias"
+    id: int | None = Field(default=None, primary_key=True)
+    entity_id: str = Field(foreign_key="entity.id", index=True)
+    alias: str
+
+
+class EntityAffiliation(SQLModel, table=True):
+    __tablename__ = "entity_affiliation"
+    id: int | None = Field(default=None, primary_key=True)
+    entity_id: str = Field(foreign_key="entity.id", index=True)
+    role: str
+    organization_id: str | None = Field(default=None, foreign_key="entity.id", index=True)
+
+
+class Article(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    title: str
+    publisher_id: str = Field(foreign_key="entity.id", index=True)
+    published_on: DateObject = Field(sa_type=JSON)
+    published_on_earliest: dt.date = Field(index=True)
+    published_on_latest: dt.date = Field(index=True)
+    language: str
+    url: str | None = None
+    text: str
+    body_start: int
+    body_end: int
+    sha256: str
+
+
+class Mention(SQLModel, table=True):
+    """One occurrence of an entity in an article: the entity's evidence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    entity_id: str = Field(foreign_key="entity.id", index=True)
+    start: int
+    end: int
+    text: str
+
+
+class Quote(SQLModel, table=True):
+    __table_args__ = (Index("ix_quote_said_on_earliest_id", "said_on_earliest", "id"),)
+    id: str = Field(primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    speaker_id: str = Field(foreign_key="entity.id", index=True)
+    kind: str = Field(index=True)
+    text: str
+    event_id: str | None = Field(default=None, foreign_key="event.id", index=True)
+    said_on: DateObject = Field(sa_type=JSON)
+    said_on_earliest: dt.date  # indexed with id below, for the default sort
+    said_on_latest: dt.date = Field(index=True)
+
+
+class QuoteMention(SQLModel, table=True):
+    """An entity a quote refers to."""
+
+    __tablename__ = "quote_mention"
+    quote_id: str = Field(foreign_key="quote.id", primary_key=True)
+    entity_id: str = Field(foreign_key="entity.id", primary_key=True, index=True)
+
+
+class Pledge(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    donor_id: str = Field(foreign_key="entity.id", index=True)
+    announced_by_id: str | None = Field(default=None, foreign_key="entity.id", index=True)
+    purpose: str | None = None
+    status: str = Field(index=True)
+    amount_minor: int | None = Field(default=None, sa_type=BigInteger)
+    # Major units (amount_minor / 10**exponent of the currency), so `amount__gte` compares like with like.
+    amount: float | None = Field(default=None, index=True)
+    currency: str | None = Field(default=None, index=True)
+    amount_text: str | None = None
+    announced_on: DateObject = Field(sa_type=JSON)
+    announced_on_earliest: dt.date = Field(index=True)
+    announced_on_latest: dt.date = Field(index=True)
+
+
+class PledgeRecipient(SQLModel, table=True):
+    __tablename__ = "pledge_recipient"
+    pledge_id: str = Field(foreign_key="pledge.id", primary_key=True)
+    entity_id: str = Field(foreign_key="entity.id", primary_key=True, index=True)
+    position: int
+
+
+class PledgeInitiative(SQLModel, table=True):
+    __tablename__ = "pledge_initiative"
+    id: int | None = Field(default=None, primary_key=True)
+    pledge_id: str = Field(foreign_key="pledge.id", index=True)
+    name: str
+
+
+class Event(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    type: str = Field(index=True)
+    title: str = Field(index=True)
+    description: str
+    status: str = Field(index=True)
+    location_id: str | None = Field(default=None, foreign_key="entity.id", index=True)
+    date: DateObject = Field(sa_type=JSON)
+    date_earliest: dt.date = Field(index=True)
+    date_latest: dt.date = Field(index=True)
+
+
+class EventParticipant(SQLModel, table=True):
+    __tablename__ = "event_participant"
+    event_id: str = Field(foreign_key="event.id", primary_key=True)
+    entity_id: str = Field(foreign_key="entity.id", primary_key=True, index=True)
+    role: str = Field(primary_key=True)
+    position: int
+
+
+class Evidence(SQLModel, table=True):
+    """A span of an article supporting one field (``role``) of an article, quote, pledge or event."""
+
+    __table_args__ = (Index("ix_evidence_subject", "subject_type", "subject_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id", index=True)
+    subject_type: str
+    subject_id: str
+    role: str
+    start: int
+    end: int
+    text: str
+
+
+class DatasetInfo(SQLModel, table=True):
+    __tablename__ = "dataset_info"
+    id: int = Field(default=1, primary_key=True)
+    version: str
+    loaded_at: dt.datetime
+    counts: dict[str, int] = Field(sa_type=JSON)

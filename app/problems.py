@@ -1,0 +1,99 @@
+"""The one error path: every error leaves as an RFC 9457 ``application/problem+json`` document."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.schemas import ParameterError, Problem
+
+log = logging.getLogger("article_facts")
+
+PROBLEM_JSON = "application/problem+json"
+TITLES = {
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class ProblemError(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, status: int, detail: str, errors: list[ParameterError] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def bad_parameter(parameter: str, detail: str) -> ProblemError:
+    return ProblemError(400, f"Invalid query parameter {parameter!r}: {detail}", [ParameterError(parameter=parameter, detail=detail)])
+
+
+def problem_response(
+    status: int, detail: str, errors: list[ParameterError] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = Problem(type="about:blank", title=TITLES.get(status, "Error"), status=status, detail=detail, errors=errors)
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _parameter_name(loc: tuple[Any, ...]) -> str:
+    # FastAPI reports ("query", "limit") or, for a query model, ("query", "model", "field"); keep the field.
+    names = [str(part) for part in loc[1:] if not isinstance(part, int)]
+    return names[-1] if names else str(loc[0])
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        name = _parameter_name(tuple(error["loc"]))
+        if error["type"] == "extra_forbidden":
+            message = "unknown parameter"
+        else:
+            message = str(error["msg"])
+        errors.append(ParameterError(parameter=name, detail=message))
+    names = ", ".join(dict.fromkeys(e.parameter for e in errors))
+    return problem_response(400, f"Invalid request parameters: {names}", errors)
+
+
+async def _problem_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(exc.status, exc.detail, exc.errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is nothing at {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed here; this API is read-only."
+    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "The server failed to answer this request. It has been logged.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[status]}
+    for status in (400, 404)
+}

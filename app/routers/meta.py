@@ -1,0 +1,42 @@
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import text
+
+from app.db import Database, SessionDep
+from app.schemas import Health, Index
+
+router = APIRouter(tags=["meta"])
+
+
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/docs")
+
+
+@router.get("/v1")
+def index(request: Request) -> Index:
+    """The API and dataset version, how many items each resource has, and where they are."""
+    database: Database = request.app.state.database
+    info = database.info()
+    return Index(
+        api_version="1",
+        dataset={"version": info.version, "loaded_at": info.loaded_at.isoformat()},  # type: ignore[arg-type]
+        counts=info.counts,
+        links={
+            "articles": "/v1/articles",
+            "entities": "/v1/entities",
+            "quotes": "/v1/quotes",
+            "pledges": "/v1/pledges",
+            "events": "/v1/events",
+            "search": "/v1/search?q=",
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+        },
+    )
+
+
+@router.get("/healthz")
+def health(request: Request, session: SessionDep) -> Health:
+    """Liveness and readiness: answers 200 once the database can be queried."""
+    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    return Health(status="ok", dataset_version=request.app.state.database.info().version)

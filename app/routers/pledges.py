@@ -1,0 +1,118 @@
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
+from sqlmodel import Session, col, select
+
+from app import embed
+from app.db import SessionDep
+from app.listing import CommaList, ListParams, Resource, eq, fetch, gte, linked, lte, one_of
+from app.models import Pledge, PledgeInitiative, PledgeRecipient
+from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.schemas import Page, PledgePublic
+from app.seeds import PledgeStatus
+
+router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
+
+
+class PledgeFilter(ListParams):
+    donor: str | None = Field(None, description="Only pledges given by this entity id.", examples=["united-states"])
+    recipient: str | None = Field(None, description="Only pledges to this entity id.", examples=["kazakhstan"])
+    announced_by: str | None = Field(None, description="Only pledges announced by this entity id.")
+    status: PledgeStatus | None = Field(None, description="Only pledges with this status.")
+    status__in: CommaList(PledgeStatus) | None = Field(None, description="Only pledges with one of these statuses.")
+    currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
+    amount__gte: float | None = Field(None, description="Only money pledges of at least this amount (major units).")
+    amount__lte: float | None = Field(None, description="Only money pledges of at most this amount (major units).")
+    announced_on__gte: date | None = Field(None, description="Only pledges possibly announced on or after this date.")
+    announced_on__lte: date | None = Field(None, description="Only pledges possibly announced on or before this date.")
+
+
+RESOURCE = Resource(
+    name="pledges",
+    table=Pledge,
+    filters={
+        "article": eq(Pledge.article_id),
+        "donor": eq(Pledge.donor_id),
+        "recipient": linked(Pledge.id, PledgeRecipient.pledge_id, PledgeRecipient.entity_id),
+        "announced_by": eq(Pledge.announced_by_id),
+        "status": eq(Pledge.status),
+        "status__in": one_of(Pledge.status),
+        "currency": eq(Pledge.currency),
+        "amount__gte": gte(Pledge.amount),
+        "amount__lte": lte(Pledge.amount),
+        "announced_on__gte": gte(Pledge.announced_on_latest),
+        "announced_on__lte": lte(Pledge.announced_on_earliest),
+    },
+    sorts={"announced_on": Pledge.announced_on_earliest, "donor": Pledge.donor_id, "status": Pledge.status},
+    default_sort="announced_on",
+    search_kind="pledge",
+)
+
+
+def shape(session: Session, pledges: list[Pledge]) -> list[dict[str, Any]]:
+    ids = [p.id for p in pledges]
+    recipients: dict[str, list[str]] = defaultdict(list)
+    for link in session.exec(
+        select(PledgeRecipient).where(col(PledgeRecipient.pledge_id).in_(ids)).order_by(col(PledgeRecipient.position))
+    ).all():
+        recipients[link.pledge_id].append(link.entity_id)
+    initiatives: dict[str, list[str]] = defaultdict(list)
+    for initiative in session.exec(
+        select(PledgeInitiative).where(col(PledgeInitiative.pledge_id).in_(ids)).order_by(col(PledgeInitiative.id))
+    ).all():
+        initiatives[initiative.pledge_id].append(initiative.name)
+    entities = embed.entity_summaries(
+        session,
+        [p.donor_id for p in pledges]
+        + [p.announced_by_id for p in pledges]
+        + [e for entity_ids in recipients.values() for e in entity_ids],
+    )
+    evidence = embed.evidence(session, "pledge", ids)
+    return [
+        {
+            "id": p.id,
+            "article": p.article_id,
+            "donor": entities[p.donor_id],
+            "announced_by": entities[p.announced_by_id] if p.announced_by_id else None,
+            "recipients": [entities[e] for e in recipients[p.id]],
+            "amount": _money(p),
+            "purpose": p.purpose,
+            "initiatives": initiatives[p.id],
+            "status": p.status,
+            "announced_on": p.announced_on,
+            "evidence": evidence[p.id],
+            "url": RESOURCE.url(p.id),
+        }
+        for p in pledges
+    ]
+
+
+def _money(pledge: Pledge) -> dict[str, Any] | None:
+    if pledge.amount_minor is None or pledge.amount is None:
+        return None
+    amount = int(pledge.amount) if pledge.amount.is_integer() else pledge.amount
+    return {"amount": amount, "amount_minor": pledge.amount_minor, "currency": pledge.currency, "text": pledge.amount_text}
+
+
+@router.get("", response_model_exclude_unset=True)
+def list_pledges(
+    params: Annotated[PledgeFilter, Query()], session: SessionDep, request: Request, response: Response
+) -> Page[PledgePublic]:
+    """Pledges: money and support promised, with donor, announcer and recipients embedded.
+
+    Sort keys: `announced_on` (default), `donor`, `status`, `id`.
+    """
+    page = fetch(session, RESOURCE, params, request)
+    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+
+
+@router.get("/{pledge_id}")
+def read_pledge(pledge_id: str, session: SessionDep) -> PledgePublic:
+    """One pledge by id."""
+    pledge = session.get(Pledge, pledge_id)
+    if pledge is None:
+        raise ProblemError(404, f"There is no pledge {pledge_id!r}.")
+    return shape(session, [pledge])[0]  # type: ignore[return-value]

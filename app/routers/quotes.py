@@ -1,0 +1,93 @@
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
+from sqlmodel import Session, col, select
+
+from app import embed
+from app.db import SessionDep
+from app.listing import CommaList, ListParams, Resource, eq, fetch, gte, linked, lte, one_of
+from app.models import Quote, QuoteMention
+from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.schemas import Page, QuotePublic
+from app.seeds import QuoteKind
+
+router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
+
+
+class QuoteFilter(ListParams):
+    speaker: str | None = Field(None, description="Only quotes said by this entity id.", examples=["antony-blinken"])
+    speaker__in: CommaList(str) | None = Field(None, description="Only quotes said by one of these entity ids (comma-separated).")
+    kind: QuoteKind | None = Field(None, description="Only quotes of this kind.")
+    mentions: str | None = Field(None, description="Only quotes that refer to this entity id.")
+    said_on__gte: date | None = Field(None, description="Only quotes that may have been said on or after this date.")
+    said_on__lte: date | None = Field(None, description="Only quotes that may have been said on or before this date.")
+    event: str | None = Field(None, description="Only quotes said at this event id.")
+
+
+RESOURCE = Resource(
+    name="quotes",
+    table=Quote,
+    filters={
+        "article": eq(Quote.article_id),
+        "speaker": eq(Quote.speaker_id),
+        "speaker__in": one_of(Quote.speaker_id),
+        "kind": eq(Quote.kind),
+        "mentions": linked(Quote.id, QuoteMention.quote_id, QuoteMention.entity_id),
+        "said_on__gte": gte(Quote.said_on_latest),
+        "said_on__lte": lte(Quote.said_on_earliest),
+        "event": eq(Quote.event_id),
+    },
+    sorts={"said_on": Quote.said_on_earliest, "speaker": Quote.speaker_id, "kind": Quote.kind},
+    default_sort="said_on",
+    search_kind="quote",
+)
+
+
+def shape(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
+    ids = [q.id for q in quotes]
+    mentioned: dict[str, list[str]] = defaultdict(list)
+    links = session.exec(select(QuoteMention).where(col(QuoteMention.quote_id).in_(ids))).all()
+    for link in links:
+        mentioned[link.quote_id].append(link.entity_id)
+    entities = embed.entity_summaries(session, [q.speaker_id for q in quotes] + [m.entity_id for m in links])
+    events = embed.event_summaries(session, [q.event_id for q in quotes])
+    evidence = embed.evidence(session, "quote", ids)
+    return [
+        {
+            "id": q.id,
+            "article": q.article_id,
+            "speaker": entities[q.speaker_id],
+            "kind": q.kind,
+            "text": q.text,
+            "said_on": q.said_on,
+            "event": events.get(q.event_id) if q.event_id else None,
+            "mentions": sorted((entities[e] for e in mentioned[q.id]), key=lambda e: e["name"]),
+            "evidence": evidence[q.id],
+            "url": RESOURCE.url(q.id),
+        }
+        for q in quotes
+    ]
+
+
+@router.get("", response_model_exclude_unset=True)
+def list_quotes(
+    params: Annotated[QuoteFilter, Query()], session: SessionDep, request: Request, response: Response
+) -> Page[QuotePublic]:
+    """Quotes: who said what, with the speaker, the event and the entities referred to embedded.
+
+    Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
+    """
+    page = fetch(session, RESOURCE, params, request)
+    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+
+
+@router.get("/{quote_id}")
+def read_quote(quote_id: str, session: SessionDep) -> QuotePublic:
+    """One quote by id."""
+    quote = session.get(Quote, quote_id)
+    if quote is None:
+        raise ProblemError(404, f"There is no quote {quote_id!r}.")
+    return shape(session, [quote])[0]  # type: ignore[return-value]

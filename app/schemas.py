@@ -1,0 +1,237 @@
+"""What the API returns: the public shapes, each field described for the docs page.
+
+Tables live in ``models.py``; these are the JSON shapes built from them (entity references embedded as
+summaries, evidence attached, dates as objects), which differ enough from the rows to be their own classes.
+"""
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EntitySummary(_Public):
+    """A compact reference to an entity, embedded wherever a fact names one."""
+
+    id: str = Field(description="Stable slug of the entity.", examples=["antony-blinken"])
+    name: str = Field(description="Display name.", examples=["Antony Blinken"])
+    type: Literal["person", "country", "organization", "place", "group"] = Field(description="Kind of entity.")
+
+
+class EvidencePublic(_Public):
+    """A span of an article that supports a fact: ``text == article.text[start:end]``."""
+
+    article: str = Field(description="Id of the article the span is in.")
+    role: str = Field(description="Which part of the fact the span supports, e.g. `text`, `amount`, `date`.")
+    start: int = Field(description="Start offset, in Unicode code points, into the article's `text` (inclusive).")
+    end: int = Field(description="End offset, in Unicode code points (exclusive).")
+    text: str = Field(description="The exact characters of the article between `start` and `end`.")
+
+
+class DatePublic(_Public):
+    """A date at a precision, with its inclusive bounds and how it was established."""
+
+    value: str | None = Field(
+        description="ISO 8601 at its precision (`2023-02-28`, `2023-W09`, `2022-09`, `2022`); null for phrases "
+        "such as 'recent' that have no period of their own.",
+        examples=["2023-02-28"],
+    )
+    precision: Literal["day", "week", "month", "year"] | None = Field(description="Precision of `value`.")
+    earliest: str | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    latest: str | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    text: str | None = Field(description="The phrase in the article the date comes from, if any.")
+    inferred: bool = Field(description="True when resolved from a relative phrase or outside knowledge.")
+    basis: str | None = Field(description="How an inferred date was established.")
+
+
+class MoneyPublic(_Public):
+    amount: int | float = Field(description="Amount in major units of the currency.", examples=[25000000])
+    amount_minor: int = Field(description="Amount in minor units (e.g. cents), exact.", examples=[2500000000])
+    currency: str = Field(description="ISO 4217 currency code.", examples=["USD"])
+    text: str = Field(description="The amount as written in the article.", examples=["$25 million"])
+
+
+class ParticipantPublic(_Public):
+    entity: EntitySummary
+    role: str = Field(description="The participant's role, e.g. `host`, `guest`, `traveler`, `author`.")
+
+
+class EventSummary(_Public):
+    id: str = Field(description="Stable slug of the event.")
+    title: str = Field(description="Title of the event.")
+    type: str = Field(description="Type of the event.")
+
+
+class BodyRange(_Public):
+    start: int = Field(description="Offset where the article body starts (after the title line).")
+    end: int = Field(description="Offset where the body ends (before the page boilerplate).")
+
+
+class EntityCounts(_Public):
+    mentions: int = Field(description="Occurrences of the entity in the articles.")
+    quotes: int = Field(description="Quotes the entity is the speaker of.")
+    pledges: int = Field(description="Pledges the entity gives, announces or receives.")
+    events: int = Field(description="Events the entity takes part in or hosts (as location).")
+
+
+class EntityPublic(_Public):
+    id: str = Field(description="Stable slug.", examples=["antony-blinken"])
+    type: Literal["person", "country", "organization", "place", "group"] = Field(description="Kind of entity.")
+    name: str = Field(description="Display name.")
+    description: str = Field(description="One-line description.")
+    country_code: str | None = Field(
+        description="ISO 3166-1 alpha-2: a country's own code, a place's country, a person's nationality."
+    )
+    aliases: list[str] = Field(description="Other names the entity goes by in the articles.")
+    counts: EntityCounts
+    url: str = Field(description="This entity's URL in the API.")
+
+
+class AffiliationPublic(_Public):
+    role: str = Field(description="Role, e.g. `Secretary of State`.")
+    organization: EntitySummary | None = Field(description="Where the role is held, if an entity.")
+
+
+class MentionPublic(_Public):
+    article: str = Field(description="Id of the article.")
+    start: int = Field(description="Start offset (code points, inclusive).")
+    end: int = Field(description="End offset (exclusive).")
+    text: str = Field(description="The words as written.")
+
+
+class EntityLinks(_Public):
+    quotes: str = Field(description="Quotes the entity said.")
+    quotes_mentioning: str = Field(description="Quotes that refer to the entity.")
+    pledges_given: str = Field(description="Pledges the entity is the donor of.")
+    pledges_received: str = Field(description="Pledges the entity is a recipient of.")
+    pledges_announced: str = Field(description="Pledges the entity announced.")
+    events: str = Field(description="Events the entity takes part in.")
+    events_located: str = Field(description="Events that take place at the entity.")
+
+
+class EntityDetail(EntityPublic):
+    affiliations: list[AffiliationPublic] = Field(description="Roles held by a person.")
+    mentions: list[MentionPublic] = Field(description="Every occurrence in the articles: the entity's evidence.")
+    links: EntityLinks
+
+
+class QuotePublic(_Public):
+    id: str = Field(description="Stable slug.")
+    article: str = Field(description="Id of the article the quote is in.")
+    speaker: EntitySummary = Field(description="Who said it (an unnamed source is an entity too).")
+    kind: Literal["direct", "partial", "indirect"] = Field(
+        description="`direct`: a full quoted statement; `partial`: a quoted fragment inside reported speech; "
+        "`indirect`: reported speech without quotation marks."
+    )
+    text: str = Field(description="The quoted (or reported) words, verbatim from the article.")
+    said_on: DatePublic = Field(description="When it was said.")
+    event: EventSummary | None = Field(description="The event at which it was said, where known.")
+    mentions: list[EntitySummary] = Field(description="Entities the quote refers to.")
+    evidence: list[EvidencePublic]
+    url: str = Field(description="This quote's URL in the API.")
+
+
+class PledgePublic(_Public):
+    id: str = Field(description="Stable slug.")
+    article: str = Field(description="Id of the article the pledge is in.")
+    donor: EntitySummary = Field(description="Who gives.")
+    announced_by: EntitySummary | None = Field(description="Who announced it, where known.")
+    recipients: list[EntitySummary] = Field(description="Who receives.")
+    amount: MoneyPublic | None = Field(description="The money promised; null for non-monetary support.")
+    purpose: str | None = Field(description="What it is for, verbatim from the article.")
+    initiatives: list[str] = Field(description="Initiatives it funds, verbatim from the article.")
+    status: Literal["new", "previously_announced", "reaffirmed"] = Field(description="Status as of publication.")
+    announced_on: DatePublic = Field(description="When it was announced.")
+    evidence: list[EvidencePublic]
+    url: str = Field(description="This pledge's URL in the API.")
+
+
+class EventPublic(_Public):
+    id: str = Field(description="Stable slug.")
+    article: str = Field(description="Id of the article the event is in.")
+    type: str = Field(
+        description="One of `meeting`, `visit`, `trip`, `press_conference`, `statement`, `vote`, `study`, "
+        "`sanctions_decision`, `war`, `anniversary`, `announcement`."
+    )
+    title: str = Field(description="Short title.")
+    description: str = Field(description="One sentence on what happened.")
+    date: DatePublic = Field(description="When it happened or is planned.")
+    status: Literal["occurred", "planned"] = Field(description="As of the article's publication.")
+    location: EntitySummary | None = Field(description="Where, if known.")
+    participants: list[ParticipantPublic] = Field(description="Who took part, with their roles.")
+    evidence: list[EvidencePublic]
+    url: str = Field(description="This event's URL in the API.")
+
+
+class ArticlePublic(_Public):
+    id: str = Field(description="Stable slug.")
+    title: str = Field(description="Headline, without the publisher's suffix.")
+    publisher: EntitySummary
+    published_on: DatePublic = Field(description="Publication date.")
+    language: str = Field(description="ISO 639-1 language code.")
+    source_url: str | None = Field(description="Where the article was published, if known (never invented).")
+    body: BodyRange = Field(description="The article body within `text`, excluding title and page boilerplate.")
+    evidence: list[EvidencePublic]
+    url: str = Field(description="This article's URL in the API.")
+
+
+class ArticleDetail(ArticlePublic):
+    text: str = Field(description="The full verbatim text; every evidence offset points into it.")
+
+
+class Page(_Public, Generic[T]):
+    """One page of a list, newest cursor first."""
+
+    data: list[T]
+    next_cursor: str | None = Field(description="Opaque cursor for the next page; null on the last page.")
+    next_url: str | None = Field(description="URL of the next page; null on the last page.")
+    total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
+
+
+class SearchHit(_Public):
+    type: Literal["article", "entity", "quote", "pledge", "event"] = Field(description="Kind of result.")
+    id: str = Field(description="Id of the result.")
+    label: str = Field(description="What to show for it: a name, title or the quote's words.")
+    snippet: str = Field(
+        description="HTML-escaped excerpt around the match, matched words wrapped in `<mark>`...`</mark>`."
+    )
+    url: str = Field(description="The result's URL in the API.")
+
+
+class DatasetPublic(_Public):
+    version: str = Field(description="Hash of the seed files the database was built from.")
+    loaded_at: str = Field(description="When the database was built (UTC, ISO 8601).")
+
+
+class Index(_Public):
+    api_version: str = Field(description="Version of this API.")
+    dataset: DatasetPublic
+    counts: dict[str, int] = Field(description="Number of items of each resource.")
+    links: dict[str, str] = Field(description="Where each resource and the docs live.")
+
+
+class Health(_Public):
+    status: Literal["ok"]
+    dataset_version: str
+
+
+class ParameterError(_Public):
+    parameter: str = Field(description="The query parameter (or path segment) at fault.")
+    detail: str = Field(description="What is wrong with it.")
+
+
+class Problem(_Public):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    type: str = Field(description="URI naming the kind of problem.", examples=["about:blank"])
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    errors: list[ParameterError] | None = Field(
+        None, description="For bad parameters: `[{parameter, detail}]`, one per problem."
+    )
