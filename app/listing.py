@@ -54,6 +54,7 @@ class ListParams(BaseModel):
     cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next_cursor`.")
     sort: str | None = Field(
         None,
+        min_length=1,
         description="Comma-separated sort keys from the resource's allow-list; `-` for descending "
         "(e.g. `-said_on,speaker`). The id is always the final tie-breaker.",
     )

@@ -54,6 +54,25 @@ class ConditionalGet:
         await self.app(scope, receive, send_with_etag)
 
 
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110), for every GET route, without doubling the OpenAPI operations."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
     return "*" in tags or etag in tags
@@ -97,6 +116,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(search.router)
     app.add_middleware(ConditionalGet, database=database)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

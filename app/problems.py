@@ -76,9 +76,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is nothing at {request.url.path}."
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         detail = f"{request.method} is not allowed here; this API is read-only."
-    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+        if headers.get("Allow") == "GET":  # HEAD is served for every GET route (see main.HeadAsGet)
+            headers["Allow"] = "GET, HEAD"
+    return problem_response(exc.status_code, detail, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

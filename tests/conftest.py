@@ -1,0 +1,68 @@
+"""Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client."""
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, event
+
+from app.loader import load
+from app.main import create_app
+from app.settings import PROJECT_ROOT
+
+SEEDS = PROJECT_ROOT / "seeds"
+ARTICLE_ID = "mt-2023-02-28-blinken-central-asia"
+ARTICLE_DIR = SEEDS / "articles" / ARTICLE_ID
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "facts.sqlite3"
+    load(SEEDS, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app(db_path: Path) -> FastAPI:
+    return create_app(db_path)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the seeds that a test may break."""
+    copy = tmp_path / "seeds"
+    shutil.copytree(SEEDS, copy)
+    return copy
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def sql_statements(app: FastAPI) -> Iterator[list[str]]:
+    """Every SQL statement the app runs while the test runs."""
+    engine: Engine = app.state.database.engine()
+    counter = StatementCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter.statements
+    event.remove(engine, "before_cursor_execute", counter)

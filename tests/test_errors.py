@@ -1,0 +1,116 @@
+"""Errors are RFC 9457 problem documents, compared whole; nothing a client sends gets a 500."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+def bad(parameter: str, detail: str, summary: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": summary or f"Invalid request parameters: {parameter}",
+        "errors": [{"parameter": parameter, "detail": detail}],
+    }
+
+
+def sort_error(detail: str) -> dict[str, Any]:
+    return bad("sort", detail, f"Invalid query parameter 'sort': {detail}")
+
+
+CURSOR_ERROR = bad(
+    "cursor",
+    "not a cursor issued by this list; start again without it",
+    "Invalid query parameter 'cursor': not a cursor issued by this list; start again without it",
+)
+
+CASES = [
+    ("/v1/quotes?limit=0", bad("limit", "Input should be greater than or equal to 1")),
+    ("/v1/quotes?limit=201", bad("limit", "Input should be less than or equal to 200")),
+    ("/v1/quotes?limit=-5", bad("limit", "Input should be greater than or equal to 1")),
+    ("/v1/quotes?limit=ten", bad("limit", "Input should be a valid integer, unable to parse string as an integer")),
+    ("/v1/quotes?colour=red", bad("colour", "unknown parameter")),
+    ("/v1/entities?type=planet", bad("type", "Input should be 'person', 'country', 'organization', 'place' or 'group'")),
+    ("/v1/events?type__in=meeting,party", bad("type__in", "Input should be 'meeting', 'visit', 'trip', 'press_conference', 'statement', 'vote', 'study', 'sanctions_decision', 'war', 'anniversary' or 'announcement'")),
+    ("/v1/events?type__in=", bad("type__in", "Value should have at least 1 item after validation, not 0")),
+    ("/v1/quotes?said_on__gte=2023-02-30", bad("said_on__gte", "Input should be a valid date or datetime, day value is outside expected range")),
+    ("/v1/quotes?said_on__gte=yesterday", bad("said_on__gte", "Input should be a valid date or datetime, input is too short")),
+    ("/v1/pledges?amount__gte=lots", bad("amount__gte", "Input should be a valid number, unable to parse string as a number")),
+    ("/v1/quotes?count=maybe", bad("count", "Input should be a valid boolean, unable to interpret input")),
+    ("/v1/quotes?q=", bad("q", "String should have at least 1 character")),
+    ("/v1/quotes?q=" + "a" * 201, bad("q", "String should have at most 200 characters")),
+    ("/v1/search", bad("q", "Field required")),
+    ("/v1/search?q=x&type=planet", bad("type", "Input should be 'article', 'entity', 'quote', 'pledge' or 'event'")),
+    ("/v1/search?q=x&limit=51", bad("limit", "Input should be less than or equal to 50")),
+    ("/v1/quotes?sort=colour", sort_error("unknown sort key 'colour'; use one of: id, kind, said_on, speaker")),
+    ("/v1/quotes?sort=name;DROP TABLE quote", sort_error("unknown sort key 'name;DROP TABLE quote'; use one of: id, kind, said_on, speaker")),
+    ("/v1/quotes?sort=said_on,-said_on", sort_error("sort key 'said_on' given twice")),
+    ("/v1/quotes?sort=", bad("sort", "String should have at least 1 character")),
+    ("/v1/quotes?sort=said_on,,id", sort_error("unknown sort key ''; use one of: id, kind, said_on, speaker")),
+    ("/v1/quotes?cursor=abc", CURSOR_ERROR),
+    ("/v1/quotes?cursor=" + "%FF" * 3, CURSOR_ERROR),
+    ("/v1/quotes?cursor=eyJ4Ijp9.0000", CURSOR_ERROR),
+    ("/v1/quotes/no-such-quote", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no quote 'no-such-quote'."}),
+    ("/v1/entities/no-such-entity", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no entity 'no-such-entity'."}),
+    ("/v1/pledges/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no pledge 'x'."}),
+    ("/v1/events/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no event 'x'."}),
+    ("/v1/articles/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no article 'x'."}),
+    ("/v2/quotes", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is nothing at /v2/quotes."}),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), CASES)
+async def test_error_body(client: httpx.AsyncClient, url: str, expected: dict[str, Any]) -> None:
+    response = await client.get(url)
+    assert response.status_code == expected["status"]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == expected
+
+
+async def test_several_bad_parameters_are_all_reported(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/quotes?limit=0&kind=shouted&colour=red")
+    assert response.status_code == 400
+    assert {e["parameter"] for e in response.json()["errors"]} == {"limit", "kind", "colour"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("url", ["/v1/quotes", "/v1/quotes/diplomat-tread-very-carefully", "/v1/search"])
+async def test_writes_are_not_allowed(client: httpx.AsyncClient, method: str, url: str) -> None:
+    response = await client.request(method, url)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Method Not Allowed",
+        "status": 405,
+        "detail": f"{method} is not allowed here; this API is read-only.",
+    }
+
+
+async def test_a_cursor_from_another_list_is_refused(client: httpx.AsyncClient) -> None:
+    cursor = (await client.get("/v1/events?limit=1")).json()["next_cursor"]
+    response = await client.get(f"/v1/quotes?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.json() == CURSOR_ERROR
+
+
+async def test_a_tampered_cursor_is_refused(client: httpx.AsyncClient) -> None:
+    cursor = (await client.get("/v1/quotes?limit=1")).json()["next_cursor"]
+    body, signature = cursor.split(".")
+    for tampered in (body[:-2] + "AA." + signature, body + "." + signature[::-1], cursor[:-1], cursor[:10]):
+        response = await client.get("/v1/quotes", params={"cursor": tampered})
+        assert response.status_code == 400, tampered
+        assert response.json() == CURSOR_ERROR
+
+
+async def test_a_cursor_only_resumes_its_own_sort(client: httpx.AsyncClient) -> None:
+    cursor = (await client.get("/v1/quotes?limit=1&sort=kind")).json()["next_cursor"]
+    response = await client.get(f"/v1/quotes?cursor={cursor}&sort=speaker")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"parameter": "cursor", "detail": "the cursor belongs to another sort order; keep `sort` as it was"}
+    ]

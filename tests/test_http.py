@@ -1,0 +1,87 @@
+"""HTTP behaviour: caching, CORS, redirects, health and the API index."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_successful_gets_carry_an_etag_and_revalidate_with_304(client: httpx.AsyncClient) -> None:
+    first = await client.get("/v1/quotes?kind=direct")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "public, max-age=60"
+    again = await client.get("/v1/quotes?kind=direct", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    weak = await client.get("/v1/quotes?kind=direct", headers={"If-None-Match": f'"other", W/{etag}'})
+    assert weak.status_code == 304
+
+
+async def test_etags_differ_by_request(client: httpx.AsyncClient) -> None:
+    urls = ["/v1/quotes", "/v1/quotes?kind=direct", "/v1/quotes/diplomat-tread-very-carefully", "/v1/entities"]
+    tags = {(await client.get(url)).headers["etag"] for url in urls}
+    assert len(tags) == len(urls)
+
+
+async def test_a_stale_etag_gets_the_full_response(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/quotes", headers={"If-None-Match": '"stale"'})
+    assert response.status_code == 200
+    assert response.json()["data"]
+
+
+async def test_errors_are_not_cached(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/quotes/nope")
+    assert response.status_code == 404
+    assert "etag" not in response.headers
+    assert "cache-control" not in response.headers
+
+
+async def test_head_is_get_without_a_body(client: httpx.AsyncClient) -> None:
+    get = await client.get("/v1/entities/kazakhstan")
+    head = await client.head("/v1/entities/kazakhstan")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+async def test_cors_lets_any_origin_read_and_see_link_and_etag(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/quotes?limit=1", headers={"Origin": "https://news.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert set(response.headers["access-control-expose-headers"].split(", ")) == {"ETag", "Link"}
+    assert "access-control-allow-credentials" not in response.headers
+    preflight = await client.options(
+        "/v1/quotes",
+        headers={"Origin": "https://news.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+
+
+async def test_root_redirects_to_the_docs(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs"
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    index = (await client.get("/v1")).json()
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "dataset_version": index["dataset"]["version"]}
+
+
+async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/v1")).json()
+    assert body["api_version"] == "1"
+    assert len(body["dataset"]["version"]) == 16
+    assert body["counts"] == {"articles": 1, "entities": 36, "mentions": 106, "quotes": 16, "pledges": 5, "events": 14}
+    for name in ("articles", "entities", "quotes", "pledges", "events"):
+        listed = (await client.get(f"{body['links'][name]}?count=true&limit=1")).json()
+        assert listed["total"] == body["counts"][name]
+
+
+async def test_total_only_when_asked(client: httpx.AsyncClient) -> None:
+    assert "total" not in (await client.get("/v1/quotes")).json()
+    assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == 16

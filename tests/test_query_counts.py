@@ -1,0 +1,52 @@
+"""Lists run a fixed number of SQL statements whatever the page size (no N+1)."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+# page query + one batch query per kind of embedded data
+EXPECTED = {
+    "/v1/quotes": 5,  # quotes, quote mentions, entities, events, evidence
+    "/v1/pledges": 5,  # pledges, recipients, initiatives, entities, evidence
+    "/v1/events": 4,  # events, participants, entities, evidence
+    "/v1/entities": 2,  # entities, aliases
+    "/v1/articles": 3,  # articles, publishers, evidence
+    "/v1/search?q=blinken": 1,
+}
+
+
+@pytest.mark.parametrize(("url", "statements"), EXPECTED.items())
+async def test_statement_count_does_not_grow_with_the_page(
+    client: httpx.AsyncClient, sql_statements: list[str], url: str, statements: int
+) -> None:
+    counts = []
+    for limit in (1, 50):
+        sql_statements.clear()
+        separator = "&" if "?" in url else "?"
+        response = await client.get(f"{url}{separator}limit={limit}")
+        assert response.status_code == 200
+        counts.append(len(sql_statements))
+    assert counts == [statements, statements]
+
+
+async def test_count_adds_one_statement(client: httpx.AsyncClient, sql_statements: list[str]) -> None:
+    await client.get("/v1/quotes?count=true")
+    assert len(sql_statements) == EXPECTED["/v1/quotes"] + 1
+
+
+async def test_revalidation_runs_no_sql(client: httpx.AsyncClient, sql_statements: list[str]) -> None:
+    etag = (await client.get("/v1/quotes")).headers["etag"]
+    sql_statements.clear()
+    assert (await client.get("/v1/quotes", headers={"If-None-Match": etag})).status_code == 304
+    assert sql_statements == []
+
+
+async def test_user_text_reaches_sql_only_as_bound_parameters(
+    client: httpx.AsyncClient, sql_statements: list[str]
+) -> None:
+    hostile = "' OR 1=1--"
+    for url in (f"/v1/quotes?speaker={hostile}", f"/v1/quotes?q={hostile}", f"/v1/search?q={hostile}"):
+        assert (await client.get(url)).status_code == 200
+    assert sql_statements
+    assert not any("OR 1=1" in statement for statement in sql_statements)
