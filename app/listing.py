@@ -16,7 +16,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from annotated_types import MinLen
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table, column
@@ -67,6 +67,14 @@ class ListParams(BaseModel):
     )
     article: str | None = Field(None, description="Only items from (or, for entities, mentioned in) this article.")
 
+
+class NoParams(BaseModel):
+    """Routes without query parameters still refuse unknown ones (400), like the lists do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+NoQuery = Annotated[NoParams, Query()]
 
 Filter = Callable[[Any], ColumnElement[bool]]
 

@@ -6,6 +6,7 @@ request -> CORS -> conditional GET (ETag / 304) -> router in ``app/routers/`` ->
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -86,6 +87,32 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def _document_responses(app: FastAPI) -> None:
+    """Declare the responses the app really gives: problem+json errors, 304 revalidations; no 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        problem = {problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                responses = operation["responses"]
+                responses.pop("422", None)
+                for status, description in (("400", "Bad Request"), ("404", "Not Found")):
+                    responses[status] = {"description": description, "content": problem}
+                responses["405"] = {"description": "Method Not Allowed: the API is read-only", "content": problem}
+                if path.startswith("/v1"):
+                    responses["304"] = {"description": "Not Modified: the `If-None-Match` ETag is still current"}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema["components"]["schemas"].pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(db_path: Path | None = None) -> FastAPI:
     settings = get_settings()
     database = Database(db_path or settings.db)
@@ -115,6 +142,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     for router in (meta.router, articles.router, entities.router, quotes.router, pledges.router, events.router):
         app.include_router(router)
     app.include_router(search.router)
+    _document_responses(app)
     app.add_middleware(ConditionalGet, database=database)
     app.add_middleware(HeadAsGet)
     app.add_middleware(

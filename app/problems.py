@@ -96,7 +96,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": TITLES[status]}
-    for status in (400, 404)
-}
+# Registers the Problem schema; main._document_responses moves it under application/problem+json.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model": Problem}}

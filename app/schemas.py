@@ -57,7 +57,7 @@ class MoneyPublic(_Public):
 
 
 class ParticipantPublic(_Public):
-    entity: EntitySummary
+    entity: EntitySummary = Field(description="Who takes part.")
     role: str = Field(description="The participant's role, e.g. `host`, `guest`, `traveler`, `author`.")
 
 
@@ -88,7 +88,7 @@ class EntityPublic(_Public):
         description="ISO 3166-1 alpha-2: a country's own code, a place's country, a person's nationality."
     )
     aliases: list[str] = Field(description="Other names the entity goes by in the articles.")
-    counts: EntityCounts
+    counts: EntityCounts = Field(description="How many facts involve the entity.")
     url: str = Field(description="This entity's URL in the API.")
 
 
@@ -117,7 +117,7 @@ class EntityLinks(_Public):
 class EntityDetail(EntityPublic):
     affiliations: list[AffiliationPublic] = Field(description="Roles held by a person.")
     mentions: list[MentionPublic] = Field(description="Every occurrence in the articles: the entity's evidence.")
-    links: EntityLinks
+    links: EntityLinks = Field(description="API URLs listing the entity's facts.")
 
 
 class QuotePublic(_Public):
@@ -132,7 +132,7 @@ class QuotePublic(_Public):
     said_on: DatePublic = Field(description="When it was said.")
     event: EventSummary | None = Field(description="The event at which it was said, where known.")
     mentions: list[EntitySummary] = Field(description="Entities the quote refers to.")
-    evidence: list[EvidencePublic]
+    evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")
     url: str = Field(description="This quote's URL in the API.")
 
 
@@ -147,7 +147,7 @@ class PledgePublic(_Public):
     initiatives: list[str] = Field(description="Initiatives it funds, verbatim from the article.")
     status: Literal["new", "previously_announced", "reaffirmed"] = Field(description="Status as of publication.")
     announced_on: DatePublic = Field(description="When it was announced.")
-    evidence: list[EvidencePublic]
+    evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")
     url: str = Field(description="This pledge's URL in the API.")
 
 
@@ -164,19 +164,19 @@ class EventPublic(_Public):
     status: Literal["occurred", "planned"] = Field(description="As of the article's publication.")
     location: EntitySummary | None = Field(description="Where, if known.")
     participants: list[ParticipantPublic] = Field(description="Who took part, with their roles.")
-    evidence: list[EvidencePublic]
+    evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")
     url: str = Field(description="This event's URL in the API.")
 
 
 class ArticlePublic(_Public):
     id: str = Field(description="Stable slug.")
     title: str = Field(description="Headline, without the publisher's suffix.")
-    publisher: EntitySummary
+    publisher: EntitySummary = Field(description="Who published the article.")
     published_on: DatePublic = Field(description="Publication date.")
     language: str = Field(description="ISO 639-1 language code.")
     source_url: str | None = Field(description="Where the article was published, if known (never invented).")
     body: BodyRange = Field(description="The article body within `text`, excluding title and page boilerplate.")
-    evidence: list[EvidencePublic]
+    evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")
     url: str = Field(description="This article's URL in the API.")
 
 
@@ -187,7 +187,7 @@ class ArticleDetail(ArticlePublic):
 class Page(_Public, Generic[T]):
     """One page of a list, newest cursor first."""
 
-    data: list[T]
+    data: list[T] = Field(description="The items of this page.")
     next_cursor: str | None = Field(description="Opaque cursor for the next page; null on the last page.")
     next_url: str | None = Field(description="URL of the next page; null on the last page.")
     total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
@@ -210,14 +210,14 @@ class DatasetPublic(_Public):
 
 class Index(_Public):
     api_version: str = Field(description="Version of this API.")
-    dataset: DatasetPublic
+    dataset: DatasetPublic = Field(description="The data being served.")
     counts: dict[str, int] = Field(description="Number of items of each resource.")
     links: dict[str, str] = Field(description="Where each resource and the docs live.")
 
 
 class Health(_Public):
-    status: Literal["ok"]
-    dataset_version: str
+    status: Literal["ok"] = Field(description="Always `ok` when the service can answer.")
+    dataset_version: str = Field(description="Version of the data being served.")
 
 
 class ParameterError(_Public):

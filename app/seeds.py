@@ -380,13 +380,21 @@ class _Compiler:
         self.entity_refs: list[tuple[str, Source, tuple[str | int, ...]]] = []
         self.event_refs: list[tuple[str, Source]] = []
         self.pending_articles: list[tuple[_ArticleContext, ArticleIn, Source, dict[str, Any]]] = []
+        # Kinds whose definitions could not all be read: references to them would only add noise.
+        self.unreadable: set[str] = set()
 
     # Reporting
 
     def problem(self, src: Source, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(Problem(src.file, line_of(src.node, *path), src.fact, message))
 
-    def read_yaml(self, path: Path) -> LineDict | None:
+    def read_yaml(self, path: Path, defines: str = "entity") -> LineDict | None:
+        data = self._read_yaml(path)
+        if data is None:
+            self.unreadable.add(defines)
+        return data
+
+    def _read_yaml(self, path: Path) -> LineDict | None:
         rel = path.relative_to(self.root.parent).as_posix()
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (a SafeLoader)
@@ -572,7 +580,7 @@ class _Compiler:
         )
         self.add_evidence(article.id, "article", article.id, evidence)
         self.search.append(SearchDoc("article", article.id, title.text, text.text[start.start : end.end]))
-        files = {name: self.read_yaml(folder / f"{name}.yaml") for name in ("events", "quotes", "pledges")}
+        files = {name: self.read_yaml(folder / f"{name}.yaml", name[:-1]) for name in ("events", "quotes", "pledges")}
         ctx = _ArticleContext(article.id, text, (0, end.end), f"{rel}/")
         self.pending_articles.append((ctx, article, src, files))
 
@@ -808,12 +816,14 @@ class _Compiler:
         # Facts come after every article's local entities are known, so any article may refer to them.
         for ctx, article, src, files in self.pending_articles:
             self.add_facts(ctx, article, src, files)
-        for entity_id, src, path in self.entity_refs:
-            if entity_id not in self.entities:
-                self.problem(src, path, f"unknown entity {entity_id!r}")
-        for event_id, src in self.event_refs:
-            if event_id not in self.events:
-                self.problem(src, ("event",), f"unknown event {event_id!r}")
+        if "entity" not in self.unreadable:
+            for entity_id, src, path in self.entity_refs:
+                if entity_id not in self.entities:
+                    self.problem(src, path, f"unknown entity {entity_id!r}")
+        if "event" not in self.unreadable:
+            for event_id, src in self.event_refs:
+                if event_id not in self.events:
+                    self.problem(src, ("event",), f"unknown event {event_id!r}")
         if self.problems:
             return None
         self.count_facts()

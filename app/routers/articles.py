@@ -1,13 +1,13 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlmodel import Session
 
 from app import embed
 from app.db import SessionDep
-from app.listing import ListParams, Resource, eq, fetch, gte, lte
+from app.listing import ListParams, NoQuery, Resource, eq, fetch, gte, lte
 from app.models import Article
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import ArticleDetail, ArticlePublic, Page
@@ -70,7 +70,11 @@ def list_articles(
 
 
 @router.get("/{article_id}")
-def read_article(article_id: str, session: SessionDep) -> ArticleDetail:
+def read_article(
+    article_id: Annotated[str, Path(description="Id of the article.", examples=["mt-2023-02-28-blinken-central-asia"])],
+    _params: NoQuery,
+    session: SessionDep,
+) -> ArticleDetail:
     """One article with its full verbatim `text`: every evidence offset in the API points into it."""
     article = session.get(Article, article_id)
     if article is None:

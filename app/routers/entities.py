@@ -1,13 +1,13 @@
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, Resource, eq, fetch, linked, one_of
+from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, linked, one_of
 from app.models import Entity, EntityAffiliation, EntityAlias, Mention
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import EntityDetail, EntityPublic, Page
@@ -83,7 +83,11 @@ def list_entities(
 
 
 @router.get("/{entity_id}")
-def read_entity(entity_id: str, session: SessionDep) -> EntityDetail:
+def read_entity(
+    entity_id: Annotated[str, Path(description="Id of the entity.", examples=["antony-blinken"])],
+    _params: NoQuery,
+    session: SessionDep,
+) -> EntityDetail:
     """One entity with its affiliations, every mention (its evidence) and links to its facts."""
     entity = session.get(Entity, entity_id)
     if entity is None:

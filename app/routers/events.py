@@ -2,13 +2,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, Resource, eq, fetch, gte, linked, lte, one_of
+from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
 from app.models import Event, EventParticipant
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import EventPublic, Page
@@ -92,7 +92,11 @@ def list_events(
 
 
 @router.get("/{event_id}")
-def read_event(event_id: str, session: SessionDep) -> EventPublic:
+def read_event(
+    event_id: Annotated[str, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
+    _params: NoQuery,
+    session: SessionDep,
+) -> EventPublic:
     """One event by id."""
     event = session.get(Event, event_id)
     if event is None:

@@ -3,6 +3,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 from app.db import Database, SessionDep
+from app.listing import NoQuery
 from app.schemas import Health, Index
 
 router = APIRouter(tags=["meta"])
@@ -14,7 +15,7 @@ def home() -> RedirectResponse:
 
 
 @router.get("/v1")
-def index(request: Request) -> Index:
+def index(request: Request, _params: NoQuery) -> Index:
     """The API and dataset version, how many items each resource has, and where they are."""
     database: Database = request.app.state.database
     info = database.info()
@@ -36,7 +37,7 @@ def index(request: Request) -> Index:
 
 
 @router.get("/healthz")
-def health(request: Request, session: SessionDep) -> Health:
+def health(request: Request, _params: NoQuery, session: SessionDep) -> Health:
     """Liveness and readiness: answers 200 once the database can be queried."""
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return Health(status="ok", dataset_version=request.app.state.database.info().version)

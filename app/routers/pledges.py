@@ -2,13 +2,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, Resource, eq, fetch, gte, linked, lte, one_of
+from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
 from app.models import Pledge, PledgeInitiative, PledgeRecipient
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import Page, PledgePublic
@@ -110,7 +110,11 @@ def list_pledges(
 
 
 @router.get("/{pledge_id}")
-def read_pledge(pledge_id: str, session: SessionDep) -> PledgePublic:
+def read_pledge(
+    pledge_id: Annotated[str, Path(description="Id of the pledge.", examples=["us-25m-central-asia-2023-02-28"])],
+    _params: NoQuery,
+    session: SessionDep,
+) -> PledgePublic:
     """One pledge by id."""
     pledge = session.get(Pledge, pledge_id)
     if pledge is None:

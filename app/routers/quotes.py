@@ -2,13 +2,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, Resource, eq, fetch, gte, linked, lte, one_of
+from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
 from app.models import Quote, QuoteMention
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import Page, QuotePublic
@@ -85,7 +85,11 @@ def list_quotes(
 
 
 @router.get("/{quote_id}")
-def read_quote(quote_id: str, session: SessionDep) -> QuotePublic:
+def read_quote(
+    quote_id: Annotated[str, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
+    _params: NoQuery,
+    session: SessionDep,
+) -> QuotePublic:
     """One quote by id."""
     quote = session.get(Quote, quote_id)
     if quote is None:

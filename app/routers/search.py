@@ -1,7 +1,8 @@
 import html
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, literal_column, select
 from sqlmodel import col
 
@@ -20,29 +21,27 @@ OPEN, CLOSE = "\x02", "\x03"
 LABEL_WEIGHT = 5.0
 
 
-@router.get("")
-def search(
-    session: SessionDep,
-    response: Response,
-    q: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=MAX_QUERY_LENGTH,
-            description="Plain text, case-, accent- and typography-insensitive; the last word matches as a "
-            "prefix, so it can drive a type-ahead. Never a syntax error.",
-            examples=["blink"],
-        ),
-    ],
-    type: Annotated[  # noqa: A002 (the public parameter name)
-        CommaList(Kind) | None, Query(description="Only results of these kinds (comma-separated).")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=50, description="Number of results, 1 to 50.")] = 20,
-) -> Page[SearchHit]:
+class SearchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(
+        min_length=1,
+        max_length=MAX_QUERY_LENGTH,
+        description="Plain text, case-, accent- and typography-insensitive; the last word matches as a prefix, "
+        "so it can drive a type-ahead. Never a syntax error.",
+        examples=["blink"],
+    )
+    type: CommaList(Kind) | None = Field(None, description="Only results of these kinds (comma-separated).")
+    limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
+
+
+@router.get("", response_model_exclude_unset=True)
+def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Page[SearchHit]:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
-    Results are ranked by relevance (BM25), best first.
+    Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
     """
+    q, type, limit = params.q, params.type, params.limit  # noqa: A001
     query = fts_query(q)
     hits = []
     if query is not None:

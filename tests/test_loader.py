@@ -1,0 +1,152 @@
+"""The loader: every kind of bad input is reported with its place, and the existing database is untouched."""
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.loader import load
+from tests.conftest import ARTICLE_ID
+
+ARTICLE = f"articles/{ARTICLE_ID}"
+
+
+def edit(seeds: Path, name: str, old: str, new: str) -> int:
+    """Replace the one occurrence of ``old`` in a seed file; return its line number."""
+    path = seeds / name
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def target(tmp_path: Path, db_path: Path) -> Path:
+    """An existing, good database that a failed load must leave byte-identical."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "facts.sqlite3"
+    shutil.copyfile(db_path, path)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+# (file, old text, new text, fact id, message), the line being where the old text was.
+BAD_INPUTS = [
+    ("entities.yaml", "  - id: kassym-jomart-tokayev\n", "  - id: kassym-jomart-tokayev\n    type: person\n    name: Dup\n    description: x\n  - id: kassym-jomart-tokayev\n", "kassym-jomart-tokayev", "duplicate entity id (first defined in seeds/entities.yaml:46)"),
+    (f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: dmitry-peskow\n", "peskov-central-asia-top-priority", "unknown entity 'dmitry-peskow'"),
+    (f"{ARTICLE}/quotes.yaml", "    text: sovereignty, independence and territorial integrity\n", "    text: sovereignty, independence and territorial unity\n", "blinken-backs-central-asian-sovereignty", "evidence text 'sovereignty, independence and territorial unity' is not in the article"),
+    (f"{ARTICLE}/quotes.yaml", "    attribution: Blinken said the United States backed their\n", "    attribution: Blinken\n", "blinken-backs-central-asian-sovereignty", "evidence text 'Blinken' occurs 9 times; add a prefix or suffix to pick one"),
+    (f"{ARTICLE}/pledges.yaml", "      amount_minor: 2500000000\n      currency: USD\n    purpose", "      amount_minor: 250000000\n      currency: USD\n    purpose", "us-25m-central-asia-2022-09", "amount_minor 250000000 does not match '$25 million' (2500000000 minor units of USD)"),
+    (f"{ARTICLE}/pledges.yaml", "      currency: USD\n    purpose", "      currency: USX\n    purpose", "us-25m-central-asia-2022-09", "'USX' is not an ISO 4217 currency code"),
+    ("entities.yaml", "      - role: President\n        organization: kazakhstan\n", "      - role: President\n        organization: kazakstan\n", "kassym-jomart-tokayev", "unknown entity 'kazakstan'"),
+    (f"{ARTICLE}/article.yaml", "  value: 2023-02-28\n", "  value: 2023-02-30\n", ARTICLE_ID, "'2023-02-30' is not a valid day"),
+    (f"{ARTICLE}/quotes.yaml", "    kind: partial\n    text: sovereignty", "    kind: shouted\n    text: sovereignty", "blinken-backs-central-asian-sovereignty", "kind: Input should be 'direct', 'partial' or 'indirect'"),
+    (f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speker: dmitry-peskov\n", "peskov-central-asia-top-priority", "speker: Extra inputs are not permitted"),
+    ("entities.yaml", "    country_code: KZ\n    affiliations:\n      - role: President", "    country_code: ZZ\n    affiliations:\n      - role: President", "kassym-jomart-tokayev", "'ZZ' is not an ISO 3166-1 alpha-2 code"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "fact", "message"), BAD_INPUTS)
+def test_bad_input_is_reported_and_nothing_is_written(
+    seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str], name: str, old: str, new: str, fact: str, message: str
+) -> None:
+    line = edit(seeds_copy, name, old, new)
+    if "organization: kazakstan" in new:
+        line += 1  # the organization key's own line
+    if "id: kassym-jomart-tokayev\n    type: person\n    name: Dup" in new:
+        line += 4  # the second definition
+    before = digest(target)
+    code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
+    assert code == 1
+    assert f"seeds/{name}:{line}: {fact}: {message}\n" in err
+    assert err.endswith("nothing was written\n")
+    assert digest(target) == before
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_malformed_yaml_names_the_line(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(seeds_copy, f"{ARTICLE}/events.yaml", "events:\n", "events:\n  - title: a: b\n")
+    before = digest(target)
+    code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
+    assert code == 1
+    # Only the YAML problem: references to the events it defines are not reported as unknown on top.
+    assert err == (
+        f"seeds/{ARTICLE}/events.yaml:{line + 1}: -: malformed YAML: mapping values are not allowed here\n"
+        "1 problem(s); nothing was written\n"
+    )
+    assert digest(target) == before
+
+
+def test_a_changed_article_text_is_refused(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = seeds_copy / ARTICLE / "article.txt"
+    article.write_bytes(article.read_bytes().replace("“We have to tread".encode(), b'"We have to tread'))
+    before = digest(target)
+    code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
+    assert code == 1
+    assert f"seeds/{ARTICLE}/article.yaml:4: {ARTICLE_ID}: article.txt no longer matches its sha256" in err
+    assert digest(target) == before
+
+
+def test_every_problem_is_reported_not_just_the_first(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: nobody\n")
+    edit(seeds_copy, f"{ARTICLE}/pledges.yaml", "      currency: USD\n    purpose", "      currency: XXY\n    purpose")
+    edit(seeds_copy, f"{ARTICLE}/article.yaml", "  value: 2023-02-28\n", "  value: 2023-13-01\n")
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert "unknown entity 'nobody'" in err and "'XXY' is not an ISO 4217" in err and "'2023-13-01'" in err
+    assert err.endswith("3 problem(s); nothing was written\n")
+
+
+def test_a_failed_first_load_leaves_no_file(seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: nobody\n")
+    folder = tmp_path / "fresh"
+    code, _ = run(capsys, "load", str(seeds_copy), "--db", str(folder / "facts.sqlite3"))
+    assert code == 1
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_check_writes_nothing(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sorted(p.relative_to(seeds_copy) for p in seeds_copy.rglob("*"))
+    code = main(["check", str(seeds_copy)])
+    assert code == 0
+    assert capsys.readouterr().out.startswith(f"{seeds_copy}: ok, ")
+    assert sorted(p.relative_to(seeds_copy) for p in seeds_copy.rglob("*")) == before
+
+
+def dump(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("UPDATE dataset_info SET loaded_at = ''")  # the one field that is a time
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def test_loading_twice_gives_the_same_version_and_rows(tmp_path: Path) -> None:
+    from tests.conftest import SEEDS
+
+    first = load(SEEDS, tmp_path / "a.sqlite3")
+    second = load(SEEDS, tmp_path / "b.sqlite3")
+    assert first.version == second.version
+    assert dump(tmp_path / "a.sqlite3") == dump(tmp_path / "b.sqlite3")
+
+
+def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(seeds_copy, f"{ARTICLE}/events.yaml", "title: G20 foreign ministers' meeting in New Delhi", "title: G20 ministerial in New Delhi")
+    code = main(["load", str(seeds_copy), "--db", str(target)])
+    assert code == 0
+    titles = sqlite3.connect(target).execute("SELECT title FROM event WHERE type = 'meeting'").fetchall()
+    assert ("G20 ministerial in New Delhi",) in titles
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]

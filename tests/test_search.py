@@ -1,0 +1,75 @@
+"""Search: plain text in, ranked hits out; no input is a syntax error."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def hits(client: httpx.AsyncClient, query: str, **params: str) -> list[dict[str, str]]:
+    response = await client.get("/v1/search", params={"q": query, **params})
+    assert response.status_code == 200, response.text
+    data: list[dict[str, str]] = response.json()["data"]
+    return data
+
+
+async def test_a_name_finds_its_entity_first_among_entities(client: httpx.AsyncClient) -> None:
+    found = await hits(client, "tokayev", type="entity")
+    assert [h["id"] for h in found] == ["kassym-jomart-tokayev"]
+    assert found[0] == {
+        "type": "entity",
+        "id": "kassym-jomart-tokayev",
+        "label": "Kassym-Jomart Tokayev",
+        "snippet": found[0]["snippet"],
+        "url": "/v1/entities/kassym-jomart-tokayev",
+    }
+    assert "<mark>Tokayev</mark>" in found[0]["snippet"]
+
+
+@pytest.mark.parametrize("query", ["Blinken", "blinken", "BLINKEN", "blink", "Blínkén"])
+async def test_case_accents_and_prefix_do_not_matter(client: httpx.AsyncClient, query: str) -> None:
+    assert "antony-blinken" in {h["id"] for h in await hits(client, query, type="entity")}
+
+
+async def test_typographic_quotes_match_straight_ones(client: httpx.AsyncClient) -> None:
+    curly = {h["id"] for h in await hits(client, "region’s reliance")}
+    straight = {h["id"] for h in await hits(client, "region's reliance")}
+    assert curly == straight
+    assert "mt-2023-02-28-blinken-central-asia" in straight
+
+
+async def test_only_the_last_word_is_a_prefix(client: httpx.AsyncClient) -> None:
+    assert await hits(client, "tread caref", type="quote") == await hits(client, "tread carefully", type="quote")
+    assert await hits(client, "trea carefully", type="quote") == []
+
+
+async def test_type_filter(client: httpx.AsyncClient) -> None:
+    found = await hits(client, "kazakhstan", type="event,quote", limit="50")
+    assert {h["type"] for h in found} == {"event", "quote"}
+    assert {h["type"] for h in await hits(client, "kazakhstan", limit="50")} == {"article", "entity", "quote", "event"}
+    assert {h["type"] for h in await hits(client, "migrant")} == {"article", "pledge"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"AND(*', "' OR 1=1--", "NEAR(a b)", "kazakh*", "a OR b", "col:value", "^start", "-", "***", "\"", "((", "\u0000"],
+)
+async def test_syntax_in_the_query_is_just_text(client: httpx.AsyncClient, query: str) -> None:
+    response = await client.get("/v1/search", params={"q": query})
+    assert response.status_code == 200
+    for name in ("quotes", "entities", "events"):
+        assert (await client.get(f"/v1/{name}", params={"q": query})).status_code == 200
+
+
+async def test_snippets_are_html_safe(client: httpx.AsyncClient) -> None:
+    found = await hits(client, "Blinken's trip")
+    snippet = next(h["snippet"] for h in found if h["id"] == "blinken-central-asia-trip-2023")
+    assert "&#x27;" in snippet and "'" not in snippet.replace("&#x27;", "")
+    assert snippet.count("<mark>") == snippet.count("</mark>") > 0
+
+
+async def test_results_link_to_their_resources(client: httpx.AsyncClient) -> None:
+    for hit in await hits(client, "kazakhstan", limit="50"):
+        response = await client.get(hit["url"])
+        assert response.status_code == 200
+        assert response.json()["id"] == hit["id"]
