@@ -15,7 +15,7 @@ def entity_summaries(session: Session, ids: Iterable[str | None]) -> dict[str, d
     if not wanted:
         return {}
     rows = session.exec(select(Entity.id, Entity.name, Entity.type).where(col(Entity.id).in_(wanted))).all()
-    return {row.id: {"id": row.id, "name": row.name, "type": row.type} for row in rows}
+    return {id_: {"id": id_, "name": name, "type": type_} for id_, name, type_ in rows}
 
 
 def event_summaries(session: Session, ids: Iterable[str | None]) -> dict[str, dict[str, str]]:
@@ -23,7 +23,7 @@ def event_summaries(session: Session, ids: Iterable[str | None]) -> dict[str, di
     if not wanted:
         return {}
     rows = session.exec(select(Event.id, Event.title, Event.type).where(col(Event.id).in_(wanted))).all()
-    return {row.id: {"id": row.id, "title": row.title, "type": row.type} for row in rows}
+    return {id_: {"id": id_, "title": title, "type": type_} for id_, title, type_ in rows}
 
 
 def evidence(session: Session, subject_type: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -35,6 +35,12 @@ def evidence(session: Session, subject_type: str, ids: Iterable[str]) -> dict[st
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         found[row.subject_id].append(
-            {"article": row.article_id, "role": row.role, "start": row.start, "end": row.end, "text": row.text}
+            {
+                "article": row.article_id,
+                "role": row.role,
+                "start": row.start,
+                "end": row.end,
+                "text": row.text,
+            }
         )
     return found

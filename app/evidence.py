@@ -54,9 +54,7 @@ class ArticleText:
         if not starts:
             raise EvidenceError(f"evidence text {shown} is not in the article")
         if len(starts) > 1:
-            raise EvidenceError(
-                f"evidence text {shown} occurs {len(starts)} times; add a prefix or suffix to pick one"
-            )
+            raise EvidenceError(f"evidence text {shown} occurs {len(starts)} times; add a prefix or suffix to pick one")
         start = lo + starts[0] + len(prefix)
         return self.span(start, start + len(text))
 

@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 from urllib.parse import urlencode
 
-from fastapi import Query, Request, Response
 from annotated_types import MinLen
+from fastapi import Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table, column
+from sqlalchemy import ColumnElement, and_, column, false, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel import Session, SQLModel
 
@@ -40,9 +40,9 @@ def _split_commas(value: Any) -> Any:
     return [part.strip() for v in values for part in v.split(",") if part.strip()]
 
 
-def CommaList(item: Any) -> Any:  # noqa: N802 (reads as a type in the query models)
-    """A list parameter given as ``a,b`` (or repeated); at least one value."""
-    return Annotated[list[item], BeforeValidator(_split_commas), MinLen(1)]
+T = TypeVar("T")
+# A list parameter given as ``a,b`` (or repeated); at least one value.
+CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
 
 
 class ListParams(BaseModel):
@@ -111,7 +111,7 @@ class Resource:
     id_column: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        self.id_column = getattr(self.table, "id")
+        self.id_column = cast(Any, self.table).id
         self.sorts = {**self.sorts, "id": self.id_column}
 
     def url(self, item_id: str) -> str:

@@ -7,14 +7,13 @@ On any failure the target is untouched and the temporary file is removed.
 
 import os
 import tempfile
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from collections import defaultdict
-from typing import Any
-
 from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
@@ -80,7 +79,7 @@ def write(dataset: Dataset, path: Path) -> None:
         )
         by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in [*dataset.rows, info]:
-            by_table[row.__tablename__].append(row.model_dump())  # type: ignore[arg-type]
+            by_table[str(row.__tablename__)].append(row.model_dump())
         with engine.begin() as connection:
             # Parents before children, in one transaction; executemany per table.
             for table in SQLModel.metadata.sorted_tables:

@@ -34,15 +34,25 @@ class ProblemError(Exception):
 
 
 def bad_parameter(parameter: str, detail: str) -> ProblemError:
-    return ProblemError(400, f"Invalid query parameter {parameter!r}: {detail}", [ParameterError(parameter=parameter, detail=detail)])
+    return ProblemError(
+        400,
+        f"Invalid query parameter {parameter!r}: {detail}",
+        [ParameterError(parameter=parameter, detail=detail)],
+    )
 
 
 def problem_response(
-    status: int, detail: str, errors: list[ParameterError] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    detail: str,
+    errors: list[ParameterError] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(type="about:blank", title=TITLES.get(status, "Error"), status=status, detail=detail, errors=errors)
     return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
     )
 
 
@@ -57,10 +67,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     errors = []
     for error in exc.errors():
         name = _parameter_name(tuple(error["loc"]))
-        if error["type"] == "extra_forbidden":
-            message = "unknown parameter"
-        else:
-            message = str(error["msg"])
+        message = "unknown parameter" if error["type"] == "extra_forbidden" else str(error["msg"])
         errors.append(ParameterError(parameter=name, detail=message))
     names = ", ".join(dict.fromkeys(e.parameter for e in errors))
     return problem_response(400, f"Invalid request parameters: {names}", errors)

@@ -88,9 +88,7 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = key_node.start_mark.line + 1
     return result
@@ -397,7 +395,7 @@ class _Compiler:
     def _read_yaml(self, path: Path) -> LineDict | None:
         rel = path.relative_to(self.root.parent).as_posix()
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (a SafeLoader)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 1 if mark else 1
@@ -478,9 +476,7 @@ class _Compiler:
 
     # Evidence and dates
 
-    def resolve(
-        self, text: ArticleText, ref: Ref | None, src: Source, path: tuple[str | int, ...]
-    ) -> Span | None:
+    def resolve(self, text: ArticleText, ref: Ref | None, src: Source, path: tuple[str | int, ...]) -> Span | None:
         if ref is None:
             return None
         ref = RefIn(text=ref) if isinstance(ref, str) else ref
@@ -643,7 +639,9 @@ class _Compiler:
             if len(owners) > 1:
                 names = " and ".join(sorted(owners))
                 self.problem(
-                    src, ("mentions",), f"{ctx.text.text[s:e]!r} at {s} is claimed by {names}; add a mention override"
+                    src,
+                    ("mentions",),
+                    f"{ctx.text.text[s:e]!r} at {s} is claimed by {names}; add a mention override",
                 )
                 continue
             chosen.append((s, e, next(iter(owners))))
@@ -741,7 +739,9 @@ class _Compiler:
         initiatives = [self.resolve(ctx.text, r, src, ("initiatives", i)) for i, r in enumerate(pledge.initiatives)]
         evidence = [("purpose", purpose), ("announced_on", date_span)]
         evidence += [("initiative", span) for span in initiatives]
-        evidence += [("support", self.resolve(ctx.text, r, src, ("evidence", i))) for i, r in enumerate(pledge.evidence)]
+        evidence += [
+            ("support", self.resolve(ctx.text, r, src, ("evidence", i))) for i, r in enumerate(pledge.evidence)
+        ]
         amount = amount_span = None
         if pledge.amount is not None:
             amount_span = self.resolve(ctx.text, pledge.amount.text, src, ("amount", "text"))

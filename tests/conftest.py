@@ -1,6 +1,11 @@
 """Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client."""
 
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -66,3 +71,48 @@ def sql_statements(app: FastAPI) -> Iterator[list[str]]:
     event.listen(engine, "before_cursor_execute", counter)
     yield counter.statements
     event.remove(engine, "before_cursor_execute", counter)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`article-facts serve` on a free loopback port, building its database from the seeds on start."""
+    db = tmp_path_factory.mktemp("live") / "facts.sqlite3"
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("article-facts")),
+        "serve",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                raise RuntimeError(f"the server did not start:\n{output}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()

@@ -40,7 +40,7 @@ def test_the_article_is_the_shared_source_byte_for_byte(db: sqlite3.Connection) 
 @pytest.mark.parametrize("table", ["evidence", "mention"])
 def test_every_span_is_the_exact_slice(db: sqlite3.Connection, table: str) -> None:
     text = article_text(db)
-    rows = db.execute(f"SELECT start, end, text FROM {table}").fetchall()  # noqa: S608 (fixed table names)
+    rows = db.execute(f"SELECT start, end, text FROM {table}").fetchall()
     assert rows
     for start, end, slice_ in rows:
         assert 0 <= start < end <= len(text)
@@ -56,8 +56,8 @@ def test_facts_stay_inside_the_body_or_title(db: sqlite3.Connection) -> None:
     assert text[:body_end].endswith("since the Covid-19 pandemic.")
     title_end = text.index("\n")
     for table in ("evidence", "mention"):
-        for start, end in db.execute(f"SELECT start, end FROM {table}"):  # noqa: S608
-            assert end <= title_end or body_start <= start and end <= body_end
+        for start, end in db.execute(f"SELECT start, end FROM {table}"):
+            assert end <= title_end or (body_start <= start and end <= body_end)
 
 
 def test_quote_text_is_its_evidence(db: sqlite3.Connection) -> None:
@@ -85,7 +85,7 @@ def test_every_amount_matches_its_evidence(db: sqlite3.Connection) -> None:
 def test_every_fact_has_evidence(db: sqlite3.Connection) -> None:
     for table, kind in (("quote", "quote"), ("pledge", "pledge"), ("event", "event"), ("article", "article")):
         missing = db.execute(
-            f"SELECT id FROM {table} WHERE id NOT IN (SELECT subject_id FROM evidence WHERE subject_type = ?)",  # noqa: S608
+            f"SELECT id FROM {table} WHERE id NOT IN (SELECT subject_id FROM evidence WHERE subject_type = ?)",
             (kind,),
         ).fetchall()
         assert missing == [], table
@@ -94,10 +94,11 @@ def test_every_fact_has_evidence(db: sqlite3.Connection) -> None:
 
 
 def test_the_two_25_million_tranches_point_at_different_spans(db: sqlite3.Connection) -> None:
-    spans = db.execute(
-        "SELECT subject_id, start FROM evidence WHERE role = 'amount' ORDER BY start"
-    ).fetchall()
-    assert [pledge for pledge, _ in spans] == ["us-25m-central-asia-2023-02-28", "us-25m-central-asia-2022-09"]
+    spans = db.execute("SELECT subject_id, start FROM evidence WHERE role = 'amount' ORDER BY start").fetchall()
+    assert [pledge for pledge, _ in spans] == [
+        "us-25m-central-asia-2023-02-28",
+        "us-25m-central-asia-2022-09",
+    ]
     assert spans[0][1] != spans[1][1]
 
 

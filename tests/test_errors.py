@@ -32,34 +32,100 @@ CASES = [
     ("/v1/quotes?limit=0", bad("limit", "Input should be greater than or equal to 1")),
     ("/v1/quotes?limit=201", bad("limit", "Input should be less than or equal to 200")),
     ("/v1/quotes?limit=-5", bad("limit", "Input should be greater than or equal to 1")),
-    ("/v1/quotes?limit=ten", bad("limit", "Input should be a valid integer, unable to parse string as an integer")),
+    (
+        "/v1/quotes?limit=ten",
+        bad("limit", "Input should be a valid integer, unable to parse string as an integer"),
+    ),
     ("/v1/quotes?colour=red", bad("colour", "unknown parameter")),
-    ("/v1/entities?type=planet", bad("type", "Input should be 'person', 'country', 'organization', 'place' or 'group'")),
-    ("/v1/events?type__in=meeting,party", bad("type__in", "Input should be 'meeting', 'visit', 'trip', 'press_conference', 'statement', 'vote', 'study', 'sanctions_decision', 'war', 'anniversary' or 'announcement'")),
+    (
+        "/v1/entities?type=planet",
+        bad("type", "Input should be 'person', 'country', 'organization', 'place' or 'group'"),
+    ),
+    (
+        "/v1/events?type__in=meeting,party",
+        bad(
+            "type__in",
+            "Input should be 'meeting', 'visit', 'trip', 'press_conference', 'statement', 'vote', 'study', 'sanctions_decision', 'war', 'anniversary' or 'announcement'",
+        ),
+    ),
     ("/v1/events?type__in=", bad("type__in", "Value should have at least 1 item after validation, not 0")),
-    ("/v1/quotes?said_on__gte=2023-02-30", bad("said_on__gte", "Input should be a valid date or datetime, day value is outside expected range")),
-    ("/v1/quotes?said_on__gte=yesterday", bad("said_on__gte", "Input should be a valid date or datetime, input is too short")),
-    ("/v1/pledges?amount__gte=lots", bad("amount__gte", "Input should be a valid number, unable to parse string as a number")),
+    (
+        "/v1/quotes?said_on__gte=2023-02-30",
+        bad("said_on__gte", "Input should be a valid date or datetime, day value is outside expected range"),
+    ),
+    (
+        "/v1/quotes?said_on__gte=yesterday",
+        bad("said_on__gte", "Input should be a valid date or datetime, input is too short"),
+    ),
+    (
+        "/v1/pledges?amount__gte=lots",
+        bad("amount__gte", "Input should be a valid number, unable to parse string as a number"),
+    ),
     ("/v1/quotes?count=maybe", bad("count", "Input should be a valid boolean, unable to interpret input")),
     ("/v1/quotes?q=", bad("q", "String should have at least 1 character")),
     ("/v1/quotes?q=" + "a" * 201, bad("q", "String should have at most 200 characters")),
     ("/v1/search", bad("q", "Field required")),
-    ("/v1/search?q=x&type=planet", bad("type", "Input should be 'article', 'entity', 'quote', 'pledge' or 'event'")),
+    (
+        "/v1/search?q=x&type=planet",
+        bad("type", "Input should be 'article', 'entity', 'quote', 'pledge' or 'event'"),
+    ),
     ("/v1/search?q=x&limit=51", bad("limit", "Input should be less than or equal to 50")),
-    ("/v1/quotes?sort=colour", sort_error("unknown sort key 'colour'; use one of: id, kind, said_on, speaker")),
-    ("/v1/quotes?sort=name;DROP TABLE quote", sort_error("unknown sort key 'name;DROP TABLE quote'; use one of: id, kind, said_on, speaker")),
+    (
+        "/v1/quotes?sort=colour",
+        sort_error("unknown sort key 'colour'; use one of: id, kind, said_on, speaker"),
+    ),
+    (
+        "/v1/quotes?sort=name;DROP TABLE quote",
+        sort_error("unknown sort key 'name;DROP TABLE quote'; use one of: id, kind, said_on, speaker"),
+    ),
     ("/v1/quotes?sort=said_on,-said_on", sort_error("sort key 'said_on' given twice")),
     ("/v1/quotes?sort=", bad("sort", "String should have at least 1 character")),
-    ("/v1/quotes?sort=said_on,,id", sort_error("unknown sort key ''; use one of: id, kind, said_on, speaker")),
+    (
+        "/v1/quotes?sort=said_on,,id",
+        sort_error("unknown sort key ''; use one of: id, kind, said_on, speaker"),
+    ),
     ("/v1/quotes?cursor=abc", CURSOR_ERROR),
     ("/v1/quotes?cursor=" + "%FF" * 3, CURSOR_ERROR),
     ("/v1/quotes?cursor=eyJ4Ijp9.0000", CURSOR_ERROR),
-    ("/v1/quotes/no-such-quote", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no quote 'no-such-quote'."}),
-    ("/v1/entities/no-such-entity", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no entity 'no-such-entity'."}),
-    ("/v1/pledges/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no pledge 'x'."}),
-    ("/v1/events/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no event 'x'."}),
-    ("/v1/articles/x", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no article 'x'."}),
-    ("/v2/quotes", {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is nothing at /v2/quotes."}),
+    (
+        "/v1/quotes/no-such-quote",
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "There is no quote 'no-such-quote'.",
+        },
+    ),
+    (
+        "/v1/entities/no-such-entity",
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "There is no entity 'no-such-entity'.",
+        },
+    ),
+    (
+        "/v1/pledges/x",
+        {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no pledge 'x'."},
+    ),
+    (
+        "/v1/events/x",
+        {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no event 'x'."},
+    ),
+    (
+        "/v1/articles/x",
+        {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "There is no article 'x'."},
+    ),
+    (
+        "/v2/quotes",
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "There is nothing at /v2/quotes.",
+        },
+    ),
 ]
 
 

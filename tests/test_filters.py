@@ -111,7 +111,11 @@ CASES = [
             "us-support-kazakhstan-self-determination",
         },
     ),
-    ("pledges", "status=reaffirmed", {"us-support-central-asian-sovereignty", "us-support-kazakhstan-self-determination"}),
+    (
+        "pledges",
+        "status=reaffirmed",
+        {"us-support-central-asian-sovereignty", "us-support-kazakhstan-self-determination"},
+    ),
     (
         "pledges",
         "status__in=new,reaffirmed",
@@ -125,8 +129,16 @@ CASES = [
     ("pledges", "amount__gte=25000000", {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"}),
     ("pledges", "amount__gte=25000000.01", set()),
     ("pledges", "amount__lte=24999999", set()),
-    ("pledges", "announced_on__lte=2022-12-31", {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"}),
-    ("pledges", "announced_on__gte=2022-09-30&announced_on__lte=2022-09-30", {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"}),
+    (
+        "pledges",
+        "announced_on__lte=2022-12-31",
+        {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"},
+    ),
+    (
+        "pledges",
+        "announced_on__gte=2022-09-30&announced_on__lte=2022-09-30",
+        {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"},
+    ),
     ("pledges", "q=migrant", {"us-25m-central-asia-2023-02-28"}),
     # events
     (
@@ -141,11 +153,19 @@ CASES = [
     (
         "events",
         "type__in=trip,visit",
-        {"blinken-central-asia-trip-2023", "blinken-uzbekistan-visit-2023-03", "xi-central-asia-trip-2022-09"},
+        {
+            "blinken-central-asia-trip-2023",
+            "blinken-uzbekistan-visit-2023-03",
+            "xi-central-asia-trip-2022-09",
+        },
     ),
     ("events", "participant=sergei-lavrov", {"g20-foreign-ministers-new-delhi-2023-03"}),
     ("events", "location=astana", {"astana-news-conference-2023-02-28", "c5-plus-1-ministerial-2023-02-28"}),
-    ("events", "status=planned", {"blinken-uzbekistan-visit-2023-03", "g20-foreign-ministers-new-delhi-2023-03"}),
+    (
+        "events",
+        "status=planned",
+        {"blinken-uzbekistan-visit-2023-03", "g20-foreign-ministers-new-delhi-2023-03"},
+    ),
     (
         "events",
         "date__gte=2023-03-01",

@@ -19,7 +19,12 @@ async def test_successful_gets_carry_an_etag_and_revalidate_with_304(client: htt
 
 
 async def test_etags_differ_by_request(client: httpx.AsyncClient) -> None:
-    urls = ["/v1/quotes", "/v1/quotes?kind=direct", "/v1/quotes/diplomat-tread-very-carefully", "/v1/entities"]
+    urls = [
+        "/v1/quotes",
+        "/v1/quotes?kind=direct",
+        "/v1/quotes/diplomat-tread-very-carefully",
+        "/v1/entities",
+    ]
     tags = {(await client.get(url)).headers["etag"] for url in urls}
     assert len(tags) == len(urls)
 
@@ -76,7 +81,14 @@ async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1")).json()
     assert body["api_version"] == "1"
     assert len(body["dataset"]["version"]) == 16
-    assert body["counts"] == {"articles": 1, "entities": 36, "mentions": 106, "quotes": 16, "pledges": 5, "events": 14}
+    assert body["counts"] == {
+        "articles": 1,
+        "entities": 36,
+        "mentions": 106,
+        "quotes": 16,
+        "pledges": 5,
+        "events": 14,
+    }
     for name in ("articles", "entities", "quotes", "pledges", "events"):
         listed = (await client.get(f"{body['links'][name]}?count=true&limit=1")).json()
         assert listed["total"] == body["counts"][name]
@@ -85,3 +97,14 @@ async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
 async def test_total_only_when_asked(client: httpx.AsyncClient) -> None:
     assert "total" not in (await client.get("/v1/quotes")).json()
     assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == 16
+
+
+@pytest.mark.parametrize("url", ["/v1/quotes", "/v1/quotes/nope", "/healthz", "/docs", "/openapi.json"])
+async def test_security_headers_on_every_response(client: httpx.AsyncClient, url: str) -> None:
+    response = await client.get(url)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert ("script-src 'self'" in csp) == (url == "/docs")

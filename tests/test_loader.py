@@ -44,23 +44,96 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 # (file, old text, new text, fact id, message), the line being where the old text was.
 BAD_INPUTS = [
-    ("entities.yaml", "  - id: kassym-jomart-tokayev\n", "  - id: kassym-jomart-tokayev\n    type: person\n    name: Dup\n    description: x\n  - id: kassym-jomart-tokayev\n", "kassym-jomart-tokayev", "duplicate entity id (first defined in seeds/entities.yaml:46)"),
-    (f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: dmitry-peskow\n", "peskov-central-asia-top-priority", "unknown entity 'dmitry-peskow'"),
-    (f"{ARTICLE}/quotes.yaml", "    text: sovereignty, independence and territorial integrity\n", "    text: sovereignty, independence and territorial unity\n", "blinken-backs-central-asian-sovereignty", "evidence text 'sovereignty, independence and territorial unity' is not in the article"),
-    (f"{ARTICLE}/quotes.yaml", "    attribution: Blinken said the United States backed their\n", "    attribution: Blinken\n", "blinken-backs-central-asian-sovereignty", "evidence text 'Blinken' occurs 9 times; add a prefix or suffix to pick one"),
-    (f"{ARTICLE}/pledges.yaml", "      amount_minor: 2500000000\n      currency: USD\n    purpose", "      amount_minor: 250000000\n      currency: USD\n    purpose", "us-25m-central-asia-2022-09", "amount_minor 250000000 does not match '$25 million' (2500000000 minor units of USD)"),
-    (f"{ARTICLE}/pledges.yaml", "      currency: USD\n    purpose", "      currency: USX\n    purpose", "us-25m-central-asia-2022-09", "'USX' is not an ISO 4217 currency code"),
-    ("entities.yaml", "      - role: President\n        organization: kazakhstan\n", "      - role: President\n        organization: kazakstan\n", "kassym-jomart-tokayev", "unknown entity 'kazakstan'"),
-    (f"{ARTICLE}/article.yaml", "  value: 2023-02-28\n", "  value: 2023-02-30\n", ARTICLE_ID, "'2023-02-30' is not a valid day"),
-    (f"{ARTICLE}/quotes.yaml", "    kind: partial\n    text: sovereignty", "    kind: shouted\n    text: sovereignty", "blinken-backs-central-asian-sovereignty", "kind: Input should be 'direct', 'partial' or 'indirect'"),
-    (f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speker: dmitry-peskov\n", "peskov-central-asia-top-priority", "speker: Extra inputs are not permitted"),
-    ("entities.yaml", "    country_code: KZ\n    affiliations:\n      - role: President", "    country_code: ZZ\n    affiliations:\n      - role: President", "kassym-jomart-tokayev", "'ZZ' is not an ISO 3166-1 alpha-2 code"),
+    (
+        "entities.yaml",
+        "  - id: kassym-jomart-tokayev\n",
+        "  - id: kassym-jomart-tokayev\n    type: person\n    name: Dup\n    description: x\n  - id: kassym-jomart-tokayev\n",
+        "kassym-jomart-tokayev",
+        "duplicate entity id (first defined in seeds/entities.yaml:46)",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    speaker: dmitry-peskov\n",
+        "    speaker: dmitry-peskow\n",
+        "peskov-central-asia-top-priority",
+        "unknown entity 'dmitry-peskow'",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    text: sovereignty, independence and territorial integrity\n",
+        "    text: sovereignty, independence and territorial unity\n",
+        "blinken-backs-central-asian-sovereignty",
+        "evidence text 'sovereignty, independence and territorial unity' is not in the article",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    attribution: Blinken said the United States backed their\n",
+        "    attribution: Blinken\n",
+        "blinken-backs-central-asian-sovereignty",
+        "evidence text 'Blinken' occurs 9 times; add a prefix or suffix to pick one",
+    ),
+    (
+        f"{ARTICLE}/pledges.yaml",
+        "      amount_minor: 2500000000\n      currency: USD\n    purpose",
+        "      amount_minor: 250000000\n      currency: USD\n    purpose",
+        "us-25m-central-asia-2022-09",
+        "amount_minor 250000000 does not match '$25 million' (2500000000 minor units of USD)",
+    ),
+    (
+        f"{ARTICLE}/pledges.yaml",
+        "      currency: USD\n    purpose",
+        "      currency: USX\n    purpose",
+        "us-25m-central-asia-2022-09",
+        "'USX' is not an ISO 4217 currency code",
+    ),
+    (
+        "entities.yaml",
+        "      - role: President\n        organization: kazakhstan\n",
+        "      - role: President\n        organization: kazakstan\n",
+        "kassym-jomart-tokayev",
+        "unknown entity 'kazakstan'",
+    ),
+    (
+        f"{ARTICLE}/article.yaml",
+        "  value: 2023-02-28\n",
+        "  value: 2023-02-30\n",
+        ARTICLE_ID,
+        "'2023-02-30' is not a valid day",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    kind: partial\n    text: sovereignty",
+        "    kind: shouted\n    text: sovereignty",
+        "blinken-backs-central-asian-sovereignty",
+        "kind: Input should be 'direct', 'partial' or 'indirect'",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    speaker: dmitry-peskov\n",
+        "    speker: dmitry-peskov\n",
+        "peskov-central-asia-top-priority",
+        "speker: Extra inputs are not permitted",
+    ),
+    (
+        "entities.yaml",
+        "    country_code: KZ\n    affiliations:\n      - role: President",
+        "    country_code: ZZ\n    affiliations:\n      - role: President",
+        "kassym-jomart-tokayev",
+        "'ZZ' is not an ISO 3166-1 alpha-2 code",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "old", "new", "fact", "message"), BAD_INPUTS)
 def test_bad_input_is_reported_and_nothing_is_written(
-    seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str], name: str, old: str, new: str, fact: str, message: str
+    seeds_copy: Path,
+    target: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    old: str,
+    new: str,
+    fact: str,
+    message: str,
 ) -> None:
     line = edit(seeds_copy, name, old, new)
     if "organization: kazakstan" in new:
@@ -101,7 +174,12 @@ def test_a_changed_article_text_is_refused(seeds_copy: Path, target: Path, capsy
 
 def test_every_problem_is_reported_not_just_the_first(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: nobody\n")
-    edit(seeds_copy, f"{ARTICLE}/pledges.yaml", "      currency: USD\n    purpose", "      currency: XXY\n    purpose")
+    edit(
+        seeds_copy,
+        f"{ARTICLE}/pledges.yaml",
+        "      currency: USD\n    purpose",
+        "      currency: XXY\n    purpose",
+    )
     edit(seeds_copy, f"{ARTICLE}/article.yaml", "  value: 2023-02-28\n", "  value: 2023-13-01\n")
     code, err = run(capsys, "check", str(seeds_copy))
     assert code == 1
@@ -109,7 +187,9 @@ def test_every_problem_is_reported_not_just_the_first(seeds_copy: Path, capsys: 
     assert err.endswith("3 problem(s); nothing was written\n")
 
 
-def test_a_failed_first_load_leaves_no_file(seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failed_first_load_leaves_no_file(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "    speaker: dmitry-peskov\n", "    speaker: nobody\n")
     folder = tmp_path / "fresh"
     code, _ = run(capsys, "load", str(seeds_copy), "--db", str(folder / "facts.sqlite3"))
@@ -144,7 +224,12 @@ def test_loading_twice_gives_the_same_version_and_rows(tmp_path: Path) -> None:
 
 
 def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit(seeds_copy, f"{ARTICLE}/events.yaml", "title: G20 foreign ministers' meeting in New Delhi", "title: G20 ministerial in New Delhi")
+    edit(
+        seeds_copy,
+        f"{ARTICLE}/events.yaml",
+        "title: G20 foreign ministers' meeting in New Delhi",
+        "title: G20 ministerial in New Delhi",
+    )
     code = main(["load", str(seeds_copy), "--db", str(target)])
     assert code == 0
     titles = sqlite3.connect(target).execute("SELECT title FROM event WHERE type = 'meeting'").fetchall()

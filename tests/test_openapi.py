@@ -23,11 +23,20 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 async def test_every_route_is_documented(spec: dict[str, Any]) -> None:
     assert spec["openapi"].startswith("3.1")
     assert set(spec["paths"]) == {
-        "/v1", "/healthz", "/v1/search",
+        "/v1",
+        "/healthz",
+        "/v1/search",
         *(f"/v1/{name}" for name in ("articles", "entities", "quotes", "pledges", "events")),
-        *(f"/v1/{name}/{{{single}_id}}" for name, single in (
-            ("articles", "article"), ("entities", "entity"), ("quotes", "quote"), ("pledges", "pledge"), ("events", "event")
-        )),
+        *(
+            f"/v1/{name}/{{{single}_id}}"
+            for name, single in (
+                ("articles", "article"),
+                ("entities", "entity"),
+                ("quotes", "quote"),
+                ("pledges", "pledge"),
+                ("events", "event"),
+            )
+        ),
     }
     for path, op in operations(spec):
         assert op["description"], path

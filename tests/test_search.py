@@ -46,13 +46,31 @@ async def test_only_the_last_word_is_a_prefix(client: httpx.AsyncClient) -> None
 async def test_type_filter(client: httpx.AsyncClient) -> None:
     found = await hits(client, "kazakhstan", type="event,quote", limit="50")
     assert {h["type"] for h in found} == {"event", "quote"}
-    assert {h["type"] for h in await hits(client, "kazakhstan", limit="50")} == {"article", "entity", "quote", "event"}
+    assert {h["type"] for h in await hits(client, "kazakhstan", limit="50")} == {
+        "article",
+        "entity",
+        "quote",
+        "event",
+    }
     assert {h["type"] for h in await hits(client, "migrant")} == {"article", "pledge"}
 
 
 @pytest.mark.parametrize(
     "query",
-    ['"AND(*', "' OR 1=1--", "NEAR(a b)", "kazakh*", "a OR b", "col:value", "^start", "-", "***", "\"", "((", "\u0000"],
+    [
+        '"AND(*',
+        "' OR 1=1--",
+        "NEAR(a b)",
+        "kazakh*",
+        "a OR b",
+        "col:value",
+        "^start",
+        "-",
+        "***",
+        '"',
+        "((",
+        "\u0000",
+    ],
 )
 async def test_syntax_in_the_query_is_just_text(client: httpx.AsyncClient, query: str) -> None:
     response = await client.get("/v1/search", params={"q": query})

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_R
 
 
 class ArticleFilter(ListParams):
-    publisher: str | None = Field(None, description="Only articles by this publisher entity id.", examples=["the-moscow-times"])
+    publisher: str | None = Field(
+        None, description="Only articles by this publisher entity id.", examples=["the-moscow-times"]
+    )
     language: str | None = Field(None, description="Only articles in this ISO 639-1 language.", examples=["en"])
     published_on__gte: date | None = Field(None, description="Only articles possibly published on or after this date.")
     published_on__lte: date | None = Field(None, description="Only articles possibly published on or before this date.")

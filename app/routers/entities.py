@@ -18,9 +18,13 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_R
 
 class EntityFilter(ListParams):
     type: EntityType | None = Field(None, description="Only entities of this type.", examples=["person"])
-    type__in: CommaList(EntityType) | None = Field(None, description="Only entities of one of these types (comma-separated).")
-    country_code: str | None = Field(None, description="Only entities with this ISO 3166-1 alpha-2 code.", examples=["KZ"])
-    country_code__in: CommaList(str) | None = Field(None, description="Only entities with one of these country codes.")
+    type__in: CommaList[EntityType] | None = Field(
+        None, description="Only entities of one of these types (comma-separated)."
+    )
+    country_code: str | None = Field(
+        None, description="Only entities with this ISO 3166-1 alpha-2 code.", examples=["KZ"]
+    )
+    country_code__in: CommaList[str] | None = Field(None, description="Only entities with one of these country codes.")
 
 
 RESOURCE = Resource(
@@ -47,7 +51,9 @@ RESOURCE = Resource(
 def shape(session: Session, entities: list[Entity]) -> list[dict[str, Any]]:
     aliases: dict[str, list[str]] = defaultdict(list)
     for alias in session.exec(
-        select(EntityAlias).where(col(EntityAlias.entity_id).in_([e.id for e in entities])).order_by(col(EntityAlias.id))
+        select(EntityAlias)
+        .where(col(EntityAlias.entity_id).in_([e.id for e in entities]))
+        .order_by(col(EntityAlias.id))
     ).all():
         aliases[alias.entity_id].append(alias.alias)
     return [

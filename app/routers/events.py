@@ -19,10 +19,14 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPO
 
 class EventFilter(ListParams):
     type: EventType | None = Field(None, description="Only events of this type.", examples=["meeting"])
-    type__in: CommaList(EventType) | None = Field(None, description="Only events of one of these types (comma-separated).")
+    type__in: CommaList[EventType] | None = Field(
+        None, description="Only events of one of these types (comma-separated)."
+    )
     participant: str | None = Field(None, description="Only events this entity id takes part in.")
     location: str | None = Field(None, description="Only events at this entity id.", examples=["astana"])
-    status: EventStatus | None = Field(None, description="Only events that had occurred, or were planned, at publication.")
+    status: EventStatus | None = Field(
+        None, description="Only events that had occurred, or were planned, at publication."
+    )
     date__gte: date | None = Field(None, description="Only events whose date range reaches this date or later.")
     date__lte: date | None = Field(None, description="Only events whose date range starts on or before this date.")
 
@@ -50,9 +54,7 @@ def shape(session: Session, events: list[Event]) -> list[dict[str, Any]]:
     ids = [e.id for e in events]
     participants: dict[str, list[EventParticipant]] = defaultdict(list)
     for link in session.exec(
-        select(EventParticipant)
-        .where(col(EventParticipant.event_id).in_(ids))
-        .order_by(col(EventParticipant.position))
+        select(EventParticipant).where(col(EventParticipant.event_id).in_(ids)).order_by(col(EventParticipant.position))
     ).all():
         participants[link.event_id].append(link)
     entities = embed.entity_summaries(

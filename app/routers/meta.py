@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from app.db import Database, SessionDep
 from app.listing import NoQuery
-from app.schemas import Health, Index
+from app.schemas import DatasetPublic, Health, Index
 
 router = APIRouter(tags=["meta"])
 
@@ -21,7 +21,7 @@ def index(request: Request, _params: NoQuery) -> Index:
     info = database.info()
     return Index(
         api_version="1",
-        dataset={"version": info.version, "loaded_at": info.loaded_at.isoformat()},  # type: ignore[arg-type]
+        dataset=DatasetPublic(version=info.version, loaded_at=info.loaded_at.isoformat()),
         counts=info.counts,
         links={
             "articles": "/v1/articles",

@@ -22,7 +22,7 @@ class PledgeFilter(ListParams):
     recipient: str | None = Field(None, description="Only pledges to this entity id.", examples=["kazakhstan"])
     announced_by: str | None = Field(None, description="Only pledges announced by this entity id.")
     status: PledgeStatus | None = Field(None, description="Only pledges with this status.")
-    status__in: CommaList(PledgeStatus) | None = Field(None, description="Only pledges with one of these statuses.")
+    status__in: CommaList[PledgeStatus] | None = Field(None, description="Only pledges with one of these statuses.")
     currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
     amount__gte: float | None = Field(None, description="Only money pledges of at least this amount (major units).")
     amount__lte: float | None = Field(None, description="Only money pledges of at most this amount (major units).")
@@ -94,7 +94,12 @@ def _money(pledge: Pledge) -> dict[str, Any] | None:
     if pledge.amount_minor is None or pledge.amount is None:
         return None
     amount = int(pledge.amount) if pledge.amount.is_integer() else pledge.amount
-    return {"amount": amount, "amount_minor": pledge.amount_minor, "currency": pledge.currency, "text": pledge.amount_text}
+    return {
+        "amount": amount,
+        "amount_minor": pledge.amount_minor,
+        "currency": pledge.currency,
+        "text": pledge.amount_text,
+    }
 
 
 @router.get("", response_model_exclude_unset=True)

@@ -19,7 +19,9 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPO
 
 class QuoteFilter(ListParams):
     speaker: str | None = Field(None, description="Only quotes said by this entity id.", examples=["antony-blinken"])
-    speaker__in: CommaList(str) | None = Field(None, description="Only quotes said by one of these entity ids (comma-separated).")
+    speaker__in: CommaList[str] | None = Field(
+        None, description="Only quotes said by one of these entity ids (comma-separated)."
+    )
     kind: QuoteKind | None = Field(None, description="Only quotes of this kind.")
     mentions: str | None = Field(None, description="Only quotes that refer to this entity id.")
     said_on__gte: date | None = Field(None, description="Only quotes that may have been said on or after this date.")

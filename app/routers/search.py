@@ -14,7 +14,13 @@ from app.schemas import Page, SearchHit
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
 
 Kind = Literal["article", "entity", "quote", "pledge", "event"]
-PATHS = {"article": "articles", "entity": "entities", "quote": "quotes", "pledge": "pledges", "event": "events"}
+PATHS = {
+    "article": "articles",
+    "entity": "entities",
+    "quote": "quotes",
+    "pledge": "pledges",
+    "event": "events",
+}
 # Control characters never occur in the indexed text, so they can mark matches before the text is escaped.
 OPEN, CLOSE = "\x02", "\x03"
 # A match in a name or title counts this many times one in the body text.
@@ -31,7 +37,7 @@ class SearchParams(BaseModel):
         "so it can drive a type-ahead. Never a syntax error.",
         examples=["blink"],
     )
-    type: CommaList(Kind) | None = Field(None, description="Only results of these kinds (comma-separated).")
+    type: CommaList[Kind] | None = Field(None, description="Only results of these kinds (comma-separated).")
     limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
 
 
@@ -41,7 +47,7 @@ def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Pag
 
     Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
     """
-    q, type, limit = params.q, params.type, params.limit  # noqa: A001
+    q, type, limit = params.q, params.type, params.limit
     query = fts_query(q)
     hits = []
     if query is not None:
