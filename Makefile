@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck check load lock chromium clean
+.PHONY: run test lint typecheck check load lock chromium clean coverage
 
 $(INSTALLED): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ chromium:  ## Debian's Chromium, for the browser test (tools that download their
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+
+coverage: $(INSTALLED) chromium  ## the test suite under coverage, with a report
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report --skip-covered

@@ -1,7 +1,13 @@
 """HTTP behaviour: caching, CORS, redirects, health and the API index."""
 
+from pathlib import Path
+
 import httpx
 import pytest
+
+from app.loader import load
+from app.main import create_app
+from tests.conftest import ARTICLE_ID, SEEDS
 
 pytestmark = pytest.mark.anyio
 
@@ -108,3 +114,25 @@ async def test_security_headers_on_every_response(client: httpx.AsyncClient, url
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp
     assert ("script-src 'self'" in csp) == (url == "/docs")
+
+
+async def test_a_new_load_is_served_without_a_restart(tmp_path: Path, seeds_copy: Path) -> None:
+    db = tmp_path / "served.sqlite3"
+    load(SEEDS, db)
+    app = create_app(db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        before = await client.get("/v1/events/g20-foreign-ministers-new-delhi-2023-03")
+        events = seeds_copy / "articles" / ARTICLE_ID / "events.yaml"
+        text = events.read_text(encoding="utf-8")
+        events.write_text(
+            text.replace("G20 foreign ministers' meeting in New Delhi", "G20 ministerial"), encoding="utf-8"
+        )
+        load(seeds_copy, db)
+        after = await client.get("/v1/events/g20-foreign-ministers-new-delhi-2023-03")
+        stale = await client.get(
+            "/v1/events/g20-foreign-ministers-new-delhi-2023-03", headers={"If-None-Match": before.headers["etag"]}
+        )
+    assert before.json()["title"] == "G20 foreign ministers' meeting in New Delhi"
+    assert after.json()["title"] == "G20 ministerial"
+    assert after.headers["etag"] != before.headers["etag"]
+    assert stale.status_code == 200

@@ -1,0 +1,24 @@
+# The same steps as `make run`, in a slim image: locked dependencies, the database built at build time.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    ARTICLE_FACTS_DB=/app/data/article-facts.sqlite3
+
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY migrations ./migrations
+COPY seeds ./seeds
+RUN pip install --no-cache-dir --no-deps -e . \
+    && article-facts load \
+    && useradd --system --uid 10001 --no-create-home facts
+
+USER facts
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+CMD ["uvicorn", "app.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
