@@ -76,28 +76,34 @@ class NoParams(BaseModel):
 
 NoQuery = Annotated[NoParams, Query()]
 
-Filter = Callable[[Any], ColumnElement[bool]]
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter parameter: the column it looks at (which must be indexed) and the condition it builds."""
+
+    column: Any
+    condition: Callable[[Any], ColumnElement[bool]]
 
 
 def eq(col: Any) -> Filter:
-    return lambda value: col == value
+    return Filter(col, lambda value: col == value)
 
 
 def one_of(col: Any) -> Filter:
-    return lambda values: col.in_(values)
+    return Filter(col, lambda values: col.in_(values))
 
 
 def gte(col: Any) -> Filter:
-    return lambda value: col >= value
+    return Filter(col, lambda value: col >= value)
 
 
 def lte(col: Any) -> Filter:
-    return lambda value: col <= value
+    return Filter(col, lambda value: col <= value)
 
 
 def linked(key: Any, link_key: Any, link_value: Any) -> Filter:
     """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
-    return lambda value: key.in_(select(link_key).where(link_value == value))
+    return Filter(link_value, lambda value: key.in_(select(link_key).where(link_value == value)))
 
 
 @dataclass
@@ -239,7 +245,7 @@ def fetch(session: Session, resource: Resource, params: ListParams, request: Req
     for name, value in params:
         is_filter = name == "article" or name not in ListParams.model_fields
         if is_filter and value is not None:
-            conditions.append(resource.filters[name](value))
+            conditions.append(resource.filters[name].condition(value))
     if params.q is not None:
         ids = matching_ids(resource.search_kind, params.q)
         conditions.append(resource.id_column.in_(ids) if ids is not None else false())

@@ -32,8 +32,8 @@ class Entity(SQLModel, table=True):
     description: str
     country_code: str | None = Field(default=None, index=True)
     # Counts are fixed at load time: the data is read-only, so the API never counts on a request.
-    mention_count: int = 0
-    quote_count: int = 0
+    mention_count: int = Field(default=0, index=True)
+    quote_count: int = Field(default=0, index=True)
     pledge_count: int = 0
     event_count: int = 0
 
@@ -55,12 +55,12 @@ class EntityAffiliation(SQLModel, table=True):
 
 class Article(SQLModel, table=True):
     id: str = Field(primary_key=True)
-    title: str
+    title: str = Field(index=True)
     publisher_id: str = Field(foreign_key="entity.id", index=True)
     published_on: DateObject = Field(sa_type=JSON)
     published_on_earliest: dt.date = Field(index=True)
     published_on_latest: dt.date = Field(index=True)
-    language: str
+    language: str = Field(index=True)
     url: str | None = None
     text: str
     body_start: int

@@ -54,7 +54,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("entity", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_entity_country_code"), ["country_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_entity_mention_count"), ["mention_count"], unique=False)
         batch_op.create_index(batch_op.f("ix_entity_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_entity_quote_count"), ["quote_count"], unique=False)
         batch_op.create_index(batch_op.f("ix_entity_type"), ["type"], unique=False)
 
     op.create_table(
@@ -75,9 +77,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_article")),
     )
     with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_article_language"), ["language"], unique=False)
         batch_op.create_index(batch_op.f("ix_article_published_on_earliest"), ["published_on_earliest"], unique=False)
         batch_op.create_index(batch_op.f("ix_article_published_on_latest"), ["published_on_latest"], unique=False)
         batch_op.create_index(batch_op.f("ix_article_publisher_id"), ["publisher_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_article_title"), ["title"], unique=False)
 
     op.create_table(
         "entity_affiliation",
@@ -337,14 +341,18 @@ def downgrade() -> None:
 
     op.drop_table("entity_affiliation")
     with op.batch_alter_table("article", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_article_title"))
         batch_op.drop_index(batch_op.f("ix_article_publisher_id"))
         batch_op.drop_index(batch_op.f("ix_article_published_on_latest"))
         batch_op.drop_index(batch_op.f("ix_article_published_on_earliest"))
+        batch_op.drop_index(batch_op.f("ix_article_language"))
 
     op.drop_table("article")
     with op.batch_alter_table("entity", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entity_type"))
+        batch_op.drop_index(batch_op.f("ix_entity_quote_count"))
         batch_op.drop_index(batch_op.f("ix_entity_name"))
+        batch_op.drop_index(batch_op.f("ix_entity_mention_count"))
         batch_op.drop_index(batch_op.f("ix_entity_country_code"))
 
     op.drop_table("entity")
