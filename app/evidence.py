@@ -43,25 +43,24 @@ class ArticleText:
     def span(self, start: int, end: int) -> Span:
         return Span(start, end, self.text[start:end])
 
-    def find(self, text: str, prefix: str = "", suffix: str = "", within: tuple[int, int] | None = None) -> Span:
+    def find(self, text: str, prefix: str = "", suffix: str = "") -> Span:
         """The unique occurrence of ``prefix + text + suffix``, as the span of ``text`` alone."""
         if not text:
             raise EvidenceError("evidence text is empty")
         needle = fold(prefix + text + suffix)
-        lo, hi = within or (0, len(self.text))
-        starts = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", self.folded[lo:hi])]
+        starts = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", self.folded)]
         shown = _show(prefix, text, suffix)
         if not starts:
             raise EvidenceError(f"evidence text {shown} is not in the article")
         if len(starts) > 1:
             raise EvidenceError(f"evidence text {shown} occurs {len(starts)} times; add a prefix or suffix to pick one")
-        start = lo + starts[0] + len(prefix)
+        start = starts[0] + len(prefix)
         return self.span(start, start + len(text))
 
     def find_words(self, phrase: str, lo: int, hi: int) -> list[tuple[int, int]]:
         """Every whole-word occurrence of ``phrase`` in ``[lo, hi)``, case-sensitive, typography-insensitive."""
-        pattern = rf"(?<![\w]){re.escape(fold(phrase))}(?![\w])"
-        return [(lo + m.start(), lo + m.end()) for m in re.finditer(pattern, self.folded[lo:hi])]
+        pattern = re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)")
+        return [(m.start(), m.end()) for m in pattern.finditer(self.folded, lo, hi)]
 
 
 def _show(prefix: str, text: str, suffix: str) -> str:

@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, TypeVar, cast
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 from urllib.parse import urlencode
 
 from annotated_types import MinLen
@@ -75,6 +77,41 @@ class NoParams(BaseModel):
 
 
 NoQuery = Annotated[NoParams, Query()]
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is list:
+        return True
+    if origin in (Annotated, Union, UnionType):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return False
+
+
+@cache
+def _query_parameters(endpoint: Callable[..., Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """An endpoint's query parameters, and those of them that are lists (which may be given more than once)."""
+    names: set[str] = set()
+    lists: set[str] = set()
+    for hint in get_type_hints(endpoint, include_extras=True).values():
+        model = get_args(hint)[0] if get_origin(hint) is Annotated else hint
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names |= set(model.model_fields)
+            lists |= {name for name, info in model.model_fields.items() if _is_list(info.annotation)}
+    return frozenset(names), frozenset(lists)
+
+
+def reject_repeated_parameters(request: Request) -> None:
+    """``?speaker=a&speaker=b`` is ambiguous for a single-valued parameter: a 400, not a silent last-wins."""
+    route = request.scope.get("route")
+    if route is None:
+        return
+    known, lists = _query_parameters(route.endpoint)
+    seen: set[str] = set()
+    for name, _ in request.query_params.multi_items():
+        if name in seen and name in known and name not in lists:
+            raise bad_parameter(name, "given more than once; give it once (list parameters take a,b)")
+        seen.add(name)
 
 
 @dataclass(frozen=True)
@@ -204,26 +241,43 @@ def encode_cursor(resource: str, sort: list[tuple[str, bool]], values: list[Any]
 
 
 def decode_cursor(resource: Resource, cursor: str, sort: list[tuple[str, bool]]) -> list[Any]:
-    """The sort values a cursor resumes after; 400 for anything this server did not issue for this list."""
+    """The sort values a cursor resumes after; 400 for anything this server did not issue for this list.
+
+    The signature is checked first, but the payload is still checked for shape and type: the signing key may be
+    the public default, and a value that cannot be bound must never reach SQL.
+    """
     invalid = bad_parameter("cursor", "not a cursor issued by this list; start again without it")
     body, _, signature = cursor.partition(".")
     try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-    except ValueError:
+        raw = base64.urlsafe_b64decode(body.encode("ascii") + b"=" * (-len(body) % 4))
+        if not hmac.compare_digest(_sign(resource.name, raw).encode(), signature.encode("ascii")):
+            raise invalid
+        spec, values = json.loads(raw)
+    except (ValueError, TypeError):  # bad base64, non-ASCII, not JSON, not a pair
         raise invalid from None
-    if not hmac.compare_digest(_sign(resource.name, raw), signature):
-        raise invalid
-    spec, values = json.loads(raw)
     if spec != ",".join(("-" if desc else "") + name for name, desc in sort):
         raise bad_parameter("cursor", "the cursor belongs to another sort order; keep `sort` as it was")
     columns = [resource.sorts[name] for name, _ in sort]
-    return [_from_json(col, value) for col, value in zip(columns, values, strict=True)]
+    if not isinstance(values, list) or len(values) != len(columns):
+        raise invalid
+    try:
+        return [_from_json(col, value) for col, value in zip(columns, values, strict=True)]
+    except (ValueError, TypeError):
+        raise invalid from None
 
 
 def _from_json(col: Any, value: Any) -> Any:
-    if value is not None and getattr(col.type, "python_type", None) is date:
+    """A cursor value as the column's Python type; ValueError/TypeError when it cannot be one."""
+    kind = col.type.python_type
+    if kind is date:
         return date.fromisoformat(value)
-    return value
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    if kind in (str, object) and isinstance(value, str):  # sqlmodel's AutoString reports `object`
+        return value
+    raise TypeError(f"{value!r} is not a {kind.__name__}")
 
 
 def _after(columns: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:

@@ -48,7 +48,7 @@ def load(seeds: Path, target: Path) -> Dataset:
     try:
         try:
             write(dataset, tmp)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OverflowError, ValueError) as exc:  # what SQLite refuses of validated rows
             raise LoadError(str(exc).splitlines()[0]) from exc
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())

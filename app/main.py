@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -17,16 +17,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import problems
 from app.db import Database
+from app.listing import reject_repeated_parameters
 from app.routers import articles, entities, events, meta, pledges, quotes, search
 from app.settings import get_settings
 
+API_VERSION = "1.0.0"
 CACHE_CONTROL = "public, max-age=60"
+NO_STORE = ("/healthz",)  # a health check must reach the server every time
 
 
 class ConditionalGet:
-    """ETag on every successful GET, derived from the dataset version and the request; 304 on a match.
+    """ETag on every successful GET, derived from the dataset and app versions and the request; 304 on a match.
 
-    The tag is known before the request runs, so a revalidation is answered without touching the database.
+    The tag is known before the request runs, so a revalidation is answered without touching the database. Only
+    a listed tag matches: a client can hold one only from an earlier 200 to the same request on the same data,
+    so an invalid request never turns into a 304 (``If-None-Match: *`` is not honoured for that reason).
     """
 
     def __init__(self, app: ASGIApp, database: Database) -> None:
@@ -34,10 +39,10 @@ class ConditionalGet:
         self.database = database
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith("/v1"):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in NO_STORE:
             await self.app(scope, receive, send)
             return
-        request_key = scope["path"].encode() + b"?" + scope["query_string"]
+        request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
         etag = f'"{self.database.info().version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
         if_none_match = Headers(scope=scope).get("if-none-match")
         if if_none_match and _matches(if_none_match, etag):
@@ -112,8 +117,7 @@ class HeadAsGet:
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
+    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
 
 
 def _cache_headers(etag: str) -> list[tuple[bytes, bytes]]:
@@ -158,7 +162,9 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     database = Database(db_path or settings.db)
     app = FastAPIOffline(
         title="Article Facts",
-        version="1.0.0",
+        version=API_VERSION,
+        redirect_slashes=False,  # /v1/quotes/ is an unknown route (404), not a redirect
+        dependencies=[Depends(reject_repeated_parameters)],
         summary="The facts inside news articles, each pointing at the exact characters that support it.",
         description=(
             "Entities, quotes, pledges and events curated from news articles. Every fact carries `evidence`: "

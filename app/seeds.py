@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import pycountry
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlmodel import SQLModel
 
 from app import dates
@@ -55,6 +55,7 @@ EventType = Literal[
     "announcement",
 ]
 M = TypeVar("M", bound=BaseModel)
+KINDS = {"entities": "entity", "events": "event", "quotes": "quote", "pledges": "pledge"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -86,11 +87,13 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineD
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(None, None, "keys must be plain words", key_node.start_mark)
+        key = str(loader.construct_object(key_node, deep=True))
         if key in result:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[str(key)] = key_node.start_mark.line + 1
+        result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
@@ -120,6 +123,9 @@ def line_of(node: Any, *path: str | int) -> int:
 
 
 # --- Seed shapes (what curators write) ---------------------------------------------------------------------
+
+
+NonBlank = Annotated[str, StringConstraints(pattern=r"\S")]
 
 
 class _Strict(BaseModel):
@@ -156,8 +162,8 @@ class AffiliationIn(_Strict):
 class EntityIn(_Strict):
     id: str
     type: EntityType
-    name: str
-    aliases: list[str] = []
+    name: NonBlank
+    aliases: list[NonBlank] = []
     description: str
     country_code: str | None = None
     affiliations: list[AffiliationIn] = []
@@ -207,7 +213,7 @@ class QuoteIn(_Strict):
 
 class AmountIn(_Strict):
     text: Ref
-    amount_minor: int
+    amount_minor: int = Field(ge=0, lt=2**63)  # a signed 64-bit column
     currency: str
 
 
@@ -362,7 +368,7 @@ def seed_files(root: Path) -> list[Path]:
 class _ArticleContext:
     article_id: str
     text: ArticleText
-    scope: tuple[int, int]  # where mentions are looked for: the title line and the body, not the boilerplate
+    scope: list[tuple[int, int]]  # where mentions are looked for: the title line and the body, not the boilerplate
     prefix: str
 
 
@@ -380,6 +386,8 @@ class _Compiler:
         self.pending_articles: list[tuple[_ArticleContext, ArticleIn, Source, dict[str, Any]]] = []
         # Kinds whose definitions could not all be read: references to them would only add noise.
         self.unreadable: set[str] = set()
+        self.invalid_ids: set[str] = set()
+        self.entity_scope: dict[str, str | None] = {}  # entity id -> the article it is local to (None: registry)
 
     # Reporting
 
@@ -426,8 +434,11 @@ class _Compiler:
             self.problems.append(Problem(src_file, line_of(data, key), "-", f"{key} must be a list"))
             return
         for item in items:
-            fact = str(item.get("id", "-")) if isinstance(item, dict) else "-"
-            yield Source(src_file, item, fact)
+            if not isinstance(item, dict):
+                self.problems.append(Problem(src_file, line_of(data, key), "-", f"each of {key} must be a mapping"))
+                self.unreadable.add(KINDS.get(key, key))
+                continue
+            yield Source(src_file, item, str(item.get("id", "-")))
 
     def claim_id(self, kind: str, fact_id: str, src: Source) -> bool:
         if not SLUG.match(fact_id):
@@ -446,10 +457,15 @@ class _Compiler:
 
     # Entities
 
-    def add_entity(self, src: Source) -> None:
+    def add_entity(self, src: Source, article_id: str | None = None) -> None:
+        """An entity of the shared registry, or (with ``article_id``) one local to that article."""
         entity = self.validate(EntityIn, src)
-        if entity is None or not self.claim_id("entity", entity.id, src):
+        if entity is None:
+            self.invalid_ids.add(str(src.node.get("id")))  # its references are not reported as unknown too
             return
+        if not self.claim_id("entity", entity.id, src):
+            return
+        self.entity_scope[entity.id] = article_id
         if entity.country_code is not None and pycountry.countries.get(alpha_2=entity.country_code) is None:
             self.problem(src, ("country_code",), f"{entity.country_code!r} is not an ISO 3166-1 alpha-2 code")
         for i, affiliation in enumerate(entity.affiliations):
@@ -534,15 +550,23 @@ class _Compiler:
         article = self.validate(ArticleIn, src)
         if article is None or not self.claim_id("article", article.id, src):
             return
-        raw = (folder / "article.txt").read_bytes()
+        try:
+            raw = (folder / "article.txt").read_bytes()
+        except OSError as exc:
+            self.problem(src, ("id",), f"cannot read article.txt: {exc.strerror}")
+            return
         if hashlib.sha256(raw).hexdigest() != article.sha256:
             self.problem(src, ("sha256",), "article.txt no longer matches its sha256: the source text changed")
             return
-        text = ArticleText(raw.decode("utf-8"))
+        try:
+            text = ArticleText(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            self.problem(src, ("sha256",), "article.txt is not UTF-8 text")
+            return
         if pycountry.languages.get(alpha_2=article.language) is None:
             self.problem(src, ("language",), f"{article.language!r} is not an ISO 639-1 language code")
         for entity_src in self.items(data, "entities", src.file):
-            self.add_entity(entity_src)
+            self.add_entity(entity_src, article.id)
 
         evidence: list[tuple[str, Span | None]] = []
         title = self.resolve(text, article.title, src, ("title",))
@@ -576,8 +600,12 @@ class _Compiler:
         )
         self.add_evidence(article.id, "article", article.id, evidence)
         self.search.append(SearchDoc("article", article.id, title.text, text.text[start.start : end.end]))
-        files = {name: self.read_yaml(folder / f"{name}.yaml", name[:-1]) for name in ("events", "quotes", "pledges")}
-        ctx = _ArticleContext(article.id, text, (0, end.end), f"{rel}/")
+        files = {  # each facts file is optional: an article may have no pledges
+            name: self.read_yaml(folder / f"{name}.yaml", KINDS[name]) if (folder / f"{name}.yaml").exists() else None
+            for name in ("events", "quotes", "pledges")
+        }
+        title_line = (0, text.text.find("\n") if "\n" in text.text else len(text.text))
+        ctx = _ArticleContext(article.id, text, [title_line, (start.start, end.end)], f"{rel}/")
         self.pending_articles.append((ctx, article, src, files))
 
     def add_evidence(self, article_id: str, kind: str, fact_id: str, spans: list[tuple[str, Span | None]]) -> None:
@@ -610,14 +638,16 @@ class _Compiler:
     # Mentions: derived from names and aliases, settled by curated overrides
 
     def mentions(self, ctx: _ArticleContext, article: ArticleIn, src: Source) -> list[Mention]:
-        lo, hi = ctx.scope
         taken: dict[tuple[int, int], str | None] = {}
         for i, override in enumerate(article.mentions):
             path: tuple[str | int, ...] = ("mentions", i)
             try:
-                span = ctx.text.find(override.text, override.prefix, override.suffix, within=ctx.scope)
+                span = ctx.text.find(override.text, override.prefix, override.suffix)
             except EvidenceError as exc:
                 self.problem(src, path, str(exc))
+                continue
+            if not any(lo <= span.start and span.end <= hi for lo, hi in ctx.scope):
+                self.problem(src, path, f"{span.text!r} at {span.start} is outside the title and the body")
                 continue
             self.ref_entity(override.entity, src, (*path, "entity"))
             if any(span.start < e and s < span.end for s, e in taken):
@@ -627,9 +657,12 @@ class _Compiler:
 
         claims: dict[tuple[int, int], set[str]] = defaultdict(set)
         for entity_id, (entity, _) in self.entities.items():
+            if self.entity_scope[entity_id] not in (None, ctx.article_id):
+                continue  # another article's local entity ("the diplomat" there is not the one here)
             for phrase in {entity.name, *entity.aliases}:
-                for found in ctx.text.find_words(phrase, lo, hi):
-                    claims[found].add(entity_id)
+                for lo, hi in ctx.scope:
+                    for found in ctx.text.find_words(phrase, lo, hi):
+                        claims[found].add(entity_id)
         chosen: list[tuple[int, int, str]] = [(s, e, eid) for (s, e), eid in taken.items() if eid is not None]
         occupied = list(taken)
         for (s, e), owners in sorted(claims.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0])):
@@ -818,7 +851,7 @@ class _Compiler:
             self.add_facts(ctx, article, src, files)
         if "entity" not in self.unreadable:
             for entity_id, src, path in self.entity_refs:
-                if entity_id not in self.entities:
+                if entity_id not in self.entities and entity_id not in self.invalid_ids:
                     self.problem(src, path, f"unknown entity {entity_id!r}")
         if "event" not in self.unreadable:
             for event_id, src in self.event_refs:

@@ -1,9 +1,12 @@
 """Errors are RFC 9457 problem documents, compared whole; nothing a client sends gets a 500."""
 
+import base64
 from typing import Any
 
 import httpx
 import pytest
+
+from app.listing import _sign
 
 pytestmark = pytest.mark.anyio
 
@@ -180,3 +183,91 @@ async def test_a_cursor_only_resumes_its_own_sort(client: httpx.AsyncClient) -> 
     assert response.json()["errors"] == [
         {"parameter": "cursor", "detail": "the cursor belongs to another sort order; keep `sort` as it was"}
     ]
+
+
+def signed(resource: str, payload: bytes) -> str:
+    """A cursor signed with the server's key but carrying whatever payload a client forges."""
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _sign(resource, payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b"[1]",
+        b'["said_on,id", null]',
+        b'["said_on,id", [1]]',
+        b'["said_on,id", [1, 2]]',
+        b'["said_on,id", ["bad", "x"]]',
+        b'["said_on,id", ["2023-02-28", [1]]]',
+        b'["said_on,id", ["2023-02-28", "x", "extra"]]',
+        b'{"a": 1}',
+    ],
+)
+async def test_a_signed_cursor_of_the_wrong_shape_is_refused(client: httpx.AsyncClient, payload: bytes) -> None:
+    response = await client.get("/v1/quotes", params={"cursor": signed("quotes", payload)})
+    assert response.status_code == 400
+    assert response.json() == CURSOR_ERROR
+
+
+async def test_a_signed_cursor_with_an_out_of_range_integer_is_refused(client: httpx.AsyncClient) -> None:
+    payload = b'["-mentions,id", [%d, "x"]]' % 2**70
+    response = await client.get("/v1/entities", params={"sort": "-mentions", "cursor": signed("entities", payload)})
+    assert response.status_code == 400
+    assert response.json() == CURSOR_ERROR
+
+
+@pytest.mark.parametrize("cursor", [".%E2%80%9C", "abc.%C3%A9", "%00.%00", "é"])
+async def test_a_cursor_with_non_ascii_characters_is_refused(client: httpx.AsyncClient, cursor: str) -> None:
+    response = await client.get(f"/v1/events?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.json() == CURSOR_ERROR
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+async def test_amounts_must_be_finite(client: httpx.AsyncClient, value: str) -> None:
+    response = await client.get(f"/v1/pledges?amount__gte={value}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"parameter": "amount__gte", "detail": "Input should be a finite number"}]
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/v1/quotes?speaker=antony-blinken&speaker=nobody", "speaker"),
+        ("/v1/quotes?limit=1&limit=3", "limit"),
+        ("/v1/search?q=a&q=b", "q"),
+        ("/v1/entities/kazakhstan?x=1&x=2", None),
+    ],
+)
+async def test_a_single_valued_parameter_given_twice_is_refused(
+    client: httpx.AsyncClient, url: str, parameter: str | None
+) -> None:
+    response = await client.get(url)
+    assert response.status_code == 400
+    if parameter:
+        assert response.json()["errors"] == [
+            {"parameter": parameter, "detail": "given more than once; give it once (list parameters take a,b)"}
+        ]
+    else:  # an unknown parameter is reported as unknown, however often it is given
+        assert response.json()["errors"][0]["detail"] == "unknown parameter"
+
+
+async def test_list_parameters_may_repeat(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/search?q=kazakhstan&type=quote&type=event")
+    assert response.status_code == 200
+    assert {hit["type"] for hit in response.json()["data"]} == {"quote", "event"}
+
+
+@pytest.mark.parametrize("url", ["/v1/quotes/", "/v1/quotes/%2F", "/v1/", "/healthz/"])
+async def test_a_trailing_slash_is_an_unknown_route(client: httpx.AsyncClient, url: str) -> None:
+    response = await client.get(url)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("url", "status"), [("/v1/nope", 404), ("/v1/quotes?limit=999", 400)])
+async def test_if_none_match_star_does_not_hide_errors(client: httpx.AsyncClient, url: str, status: int) -> None:
+    response = await client.get(url, headers={"If-None-Match": "*"})
+    assert response.status_code == status

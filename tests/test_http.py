@@ -136,3 +136,14 @@ async def test_a_new_load_is_served_without_a_restart(tmp_path: Path, seeds_copy
     assert after.json()["title"] == "G20 ministerial"
     assert after.headers["etag"] != before.headers["etag"]
     assert stale.status_code == 200
+
+
+async def test_health_is_never_cached(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.headers["cache-control"] == "no-store"
+    assert "etag" not in response.headers
+
+
+async def test_the_openapi_document_revalidates_too(client: httpx.AsyncClient) -> None:
+    first = await client.get("/openapi.json")
+    assert (await client.get("/openapi.json", headers={"If-None-Match": first.headers["etag"]})).status_code == 304

@@ -10,6 +10,7 @@ import pytest
 from app.cli import main
 from app.loader import load
 from tests.conftest import ARTICLE_ID
+from tests.test_curation import SHARED_SHA256
 
 ARTICLE = f"articles/{ARTICLE_ID}"
 
@@ -235,3 +236,91 @@ def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys:
     titles = sqlite3.connect(target).execute("SELECT title FROM event WHERE type = 'meeting'").fetchall()
     assert ("G20 ministerial in New Delhi",) in titles
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_missing_article_text_is_reported(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (seeds_copy / ARTICLE / "article.txt").unlink()
+    before = digest(target)
+    code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
+    assert code == 1
+    assert f"seeds/{ARTICLE}/article.yaml:3: {ARTICLE_ID}: cannot read article.txt: No such file or directory\n" in err
+    assert digest(target) == before
+
+
+def test_an_article_text_that_is_not_utf8_is_reported(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    article = seeds_copy / ARTICLE / "article.txt"
+    article.write_bytes(b"\xff\xfe not utf-8")
+    edit(seeds_copy, f"{ARTICLE}/article.yaml", SHARED_SHA256, hashlib.sha256(article.read_bytes()).hexdigest())
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert (
+        err
+        == f"seeds/{ARTICLE}/article.yaml:4: {ARTICLE_ID}: article.txt is not UTF-8 text\n1 problem(s); nothing was written\n"
+    )
+
+
+def test_a_complex_yaml_key_is_malformed_yaml(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "quotes:\n", "quotes:\n  - ? [a, b]\n    : 1\n")
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert err == (
+        f"seeds/{ARTICLE}/quotes.yaml:{line + 1}: -: malformed YAML: keys must be plain words\n"
+        "1 problem(s); nothing was written\n"
+    )
+
+
+def test_an_amount_too_large_for_the_database_is_reported(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(
+        seeds_copy,
+        f"{ARTICLE}/pledges.yaml",
+        "      amount_minor: 2500000000\n      currency: USD\n    purpose",
+        "      amount_minor: 9000000000000000000000000000\n      currency: USD\n    purpose",
+    )
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert f"pledges.yaml:{line}: us-25m-central-asia-2022-09: amount.amount_minor: Input should be less than" in err
+
+
+def test_an_empty_alias_is_refused(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(
+        seeds_copy,
+        "entities.yaml",
+        "aliases: [Blinken, top U.S. diplomat]",
+        "aliases: [Blinken, top U.S. diplomat, '']",
+    )
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert f"seeds/entities.yaml:{line}: antony-blinken: aliases.2: String should match pattern" in err
+    # the entity failed validation: references to it are not reported as unknown on top of that
+    assert "unknown entity 'antony-blinken'" not in err
+
+
+def test_a_list_item_that_is_not_a_mapping_names_its_list(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(seeds_copy, f"{ARTICLE}/quotes.yaml", "quotes:\n", "quotes:\n  - just a string\n")
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert (
+        err
+        == f"seeds/{ARTICLE}/quotes.yaml:{line + 1}: -: each of quotes must be a mapping\n1 problem(s); nothing was written\n"
+    )
+
+
+def test_article_local_entities_are_not_found_in_other_articles(seeds_copy: Path, tmp_path: Path) -> None:
+    other = seeds_copy / "articles" / "other-article"
+    other.mkdir()
+    text = "Second Story\n\nU.S. officials met The diplomat in Astana. Blinken spoke.\n"
+    (other / "article.txt").write_text(text, encoding="utf-8")
+    (other / "article.yaml").write_text(
+        "id: other-article\n"
+        f"sha256: {hashlib.sha256(text.encode()).hexdigest()}\n"
+        "language: en\ntitle: Second Story\npublisher: {entity: the-moscow-times}\n"
+        "published_on: {value: 2023-03-01, precision: day}\n"
+        "body: {start: U.S. officials met, end: Blinken spoke.}\n",
+        encoding="utf-8",
+    )
+    load(seeds_copy, tmp_path / "two.sqlite3")
+    rows = sqlite3.connect(tmp_path / "two.sqlite3").execute(
+        "SELECT entity_id, text FROM mention WHERE article_id = 'other-article' ORDER BY start"
+    )
+    # "U.S. officials" is a group local to the first article: here it is only "U.S.", the United States.
+    assert rows.fetchall() == [("united-states", "U.S."), ("astana", "Astana"), ("antony-blinken", "Blinken")]

@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
@@ -37,7 +37,8 @@ def index(request: Request, _params: NoQuery) -> Index:
 
 
 @router.get("/healthz")
-def health(request: Request, _params: NoQuery, session: SessionDep) -> Health:
-    """Liveness and readiness: answers 200 once the database can be queried."""
+def health(request: Request, response: Response, _params: NoQuery, session: SessionDep) -> Health:
+    """Liveness and readiness: answers 200 once the database can be queried. Never cached."""
+    response.headers["Cache-Control"] = "no-store"
     session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     return Health(status="ok", dataset_version=request.app.state.database.info().version)

@@ -24,8 +24,12 @@ class PledgeFilter(ListParams):
     status: PledgeStatus | None = Field(None, description="Only pledges with this status.")
     status__in: CommaList[PledgeStatus] | None = Field(None, description="Only pledges with one of these statuses.")
     currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
-    amount__gte: float | None = Field(None, description="Only money pledges of at least this amount (major units).")
-    amount__lte: float | None = Field(None, description="Only money pledges of at most this amount (major units).")
+    amount__gte: float | None = Field(
+        None, allow_inf_nan=False, description="Only money pledges of at least this amount (major units)."
+    )
+    amount__lte: float | None = Field(
+        None, allow_inf_nan=False, description="Only money pledges of at most this amount (major units)."
+    )
     announced_on__gte: date | None = Field(None, description="Only pledges possibly announced on or after this date.")
     announced_on__lte: date | None = Field(None, description="Only pledges possibly announced on or before this date.")
 
