@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from app.models import DatasetInfo
+from app.problems import ProblemError
 
 
 def sqlite_url(path: Path, read_only: bool = False) -> str:
@@ -68,17 +69,24 @@ class Database:
             with Session(engine) as session:
                 info = session.get(DatasetInfo, 1)
             if info is None:
-                raise RuntimeError(f"{self.path} has no dataset info: it was not built by `article-facts load`")
+                raise unavailable("the database was not built by `article-facts load`")
             self._info = info
         return info
 
     def _stat(self) -> tuple[int, int]:
-        stat = os.stat(self.path)
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise unavailable(f"there is no database at {self.path.name}; run `article-facts load`") from None
         return stat.st_ino, stat.st_mtime_ns
 
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def unavailable(why: str) -> ProblemError:
+    return ProblemError(503, f"The data is not available: {why}.", headers={"Retry-After": "30"})
 
 
 def get_session(request: Request) -> Iterator[Session]:

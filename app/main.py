@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import problems
 from app.db import Database
 from app.listing import reject_repeated_parameters
+from app.problems import ProblemError
 from app.routers import articles, entities, events, meta, pledges, quotes, search
 from app.settings import get_settings
 
@@ -43,7 +44,12 @@ class ConditionalGet:
             await self.app(scope, receive, send)
             return
         request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
-        etag = f'"{self.database.info().version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
+        try:
+            version = self.database.info().version
+        except ProblemError as exc:  # no database to serve: a 503, as the routes would answer
+            await exc.response()(scope, receive, send)
+            return
+        etag = f'"{version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
         if_none_match = Headers(scope=scope).get("if-none-match")
         if if_none_match and _matches(if_none_match, etag):
             await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})

@@ -26,11 +26,21 @@ TITLES = {
 class ProblemError(Exception):
     """Raise to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, errors: list[ParameterError] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: list[ParameterError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = errors
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        return problem_response(self.status, self.detail, self.errors, self.headers)
 
 
 def bad_parameter(parameter: str, detail: str) -> ProblemError:
@@ -75,7 +85,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _problem_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.detail, exc.errors)
+    return exc.response()
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

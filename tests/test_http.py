@@ -7,6 +7,7 @@ import pytest
 
 from app.loader import load
 from app.main import create_app
+from app.settings import get_settings
 from tests.conftest import ARTICLE_ID, SEEDS
 
 pytestmark = pytest.mark.anyio
@@ -147,3 +148,33 @@ async def test_health_is_never_cached(client: httpx.AsyncClient) -> None:
 async def test_the_openapi_document_revalidates_too(client: httpx.AsyncClient) -> None:
     first = await client.get("/openapi.json")
     assert (await client.get("/openapi.json", headers={"If-None-Match": first.headers["etag"]})).status_code == 304
+
+
+async def test_no_database_is_a_503_not_a_500(tmp_path: Path) -> None:
+    app = create_app(tmp_path / "missing.sqlite3")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for url in ("/v1/quotes", "/healthz", "/v1"):
+            response = await client.get(url)
+            assert response.status_code == 503, url
+            assert response.headers["retry-after"] == "30"
+            assert response.json() == {
+                "type": "about:blank",
+                "title": "Service Unavailable",
+                "status": 503,
+                "detail": "The data is not available: there is no database at missing.sqlite3; run `article-facts load`.",
+            }
+
+
+async def test_cors_origins_can_be_restricted(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARTICLE_FACTS_CORS_ORIGINS", '["https://news.example"]')
+    get_settings.cache_clear()
+    try:
+        app = create_app(db_path)
+    finally:
+        get_settings.cache_clear()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        allowed = await client.get("/v1", headers={"Origin": "https://news.example"})
+        other = await client.get("/v1", headers={"Origin": "https://elsewhere.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://news.example"
+    assert "access-control-allow-origin" not in other.headers

@@ -1,6 +1,7 @@
 """The loader: every kind of bad input is reported with its place, and the existing database is untouched."""
 
 import hashlib
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.loader import load
+from app.loader import load, needs_build
 from tests.conftest import ARTICLE_ID
 from tests.test_curation import SHARED_SHA256
 
@@ -324,3 +325,14 @@ def test_article_local_entities_are_not_found_in_other_articles(seeds_copy: Path
     )
     # "U.S. officials" is a group local to the first article: here it is only "U.S.", the United States.
     assert rows.fetchall() == [("united-states", "U.S."), ("astana", "Astana"), ("antony-blinken", "Blinken")]
+
+
+def test_serve_rebuilds_only_a_missing_or_stale_database(seeds_copy: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    assert needs_build(seeds_copy, db)
+    load(seeds_copy, db)
+    assert not needs_build(seeds_copy, db)
+    quotes = seeds_copy / ARTICLE / "quotes.yaml"
+    later = db.stat().st_mtime + 10
+    os.utime(quotes, (later, later))
+    assert needs_build(seeds_copy, db)
