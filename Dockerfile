@@ -3,18 +3,19 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
     ARTICLE_FACTS_DB=/app/data/article-facts.sqlite3
 
 WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
-COPY pyproject.toml README.md ./
+# The app runs from its source folder (no build step, so nothing unpinned is fetched).
+COPY pyproject.toml ./
 COPY app ./app
 COPY migrations ./migrations
 COPY seeds ./seeds
-RUN pip install --no-cache-dir --no-deps -e . \
-    && article-facts load \
+RUN python -m app.cli check && python -m app.cli load \
     && useradd --system --uid 10001 --no-create-home facts
 
 USER facts
