@@ -9,6 +9,7 @@ pytestmark = pytest.mark.anyio
 
 ALL_QUOTES = {
     "blinken-backs-central-asian-sovereignty",
+    "blinken-promises-help-to-reduce-reliance-on-russia",
     "blinken-reaffirms-support-for-kazakhstan",
     "blinken-welcomes-tokayev-reforms",
     "diplomat-nation-does-not-back-invasion",
@@ -74,6 +75,7 @@ CASES = [
         "quotes",
         "mentions=russia",
         {
+            "blinken-promises-help-to-reduce-reliance-on-russia",
             "blinken-reaffirms-support-for-kazakhstan",
             "diplomat-reticence-not-to-provoke-russia",
             "ebrd-study-sanctions-evasion",
@@ -181,6 +183,7 @@ CASES = [
         {
             "ebrd-study-eurasian-trade-flows",
             "russia-invasion-of-ukraine-2022",
+            "us-central-asia-25m-announcement-2022-09",
             "us-cpc-sanctions-exemption",
             "western-sanctions-on-russia-2022",
             "xi-central-asia-trip-2022-09",

@@ -92,9 +92,9 @@ async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
         "articles": 1,
         "entities": 36,
         "mentions": 106,
-        "quotes": 16,
+        "quotes": 17,
         "pledges": 5,
-        "events": 14,
+        "events": 15,
     }
     for name in ("articles", "entities", "quotes", "pledges", "events"):
         listed = (await client.get(f"{body['links'][name]}?count=true&limit=1")).json()
@@ -103,7 +103,7 @@ async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
 
 async def test_total_only_when_asked(client: httpx.AsyncClient) -> None:
     assert "total" not in (await client.get("/v1/quotes")).json()
-    assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == 16
+    assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == 17
 
 
 @pytest.mark.parametrize("url", ["/v1/quotes", "/v1/quotes/nope", "/healthz", "/docs", "/openapi.json"])

@@ -9,7 +9,7 @@ def test_serve_builds_the_database_and_answers(live_server: str) -> None:
         assert health.status_code == 200
         index = client.get("/v1").json()
         assert health.json()["dataset_version"] == index["dataset"]["version"]
-        assert index["counts"]["quotes"] == 16
+        assert index["counts"]["quotes"] == 17
 
         quotes = client.get("/v1/quotes", params={"limit": 5})
         assert quotes.status_code == 200
