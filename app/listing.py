@@ -138,6 +138,24 @@ def lte(col: Any) -> Filter:
     return Filter(col, lambda value: col <= value)
 
 
+def gt(col: Any) -> Filter:
+    return Filter(col, lambda value: col > value)
+
+
+def lt(col: Any) -> Filter:
+    return Filter(col, lambda value: col < value)
+
+
+def date_range(name: str, earliest: Any, latest: Any) -> dict[str, Filter]:
+    """``name__gte/gt/lte/lt`` for a fact dated by a range: a bound matches when the range could reach it."""
+    return {
+        f"{name}__gte": gte(latest),
+        f"{name}__gt": gt(latest),
+        f"{name}__lte": lte(earliest),
+        f"{name}__lt": lt(earliest),
+    }
+
+
 def linked(key: Any, link_key: Any, link_value: Any) -> Filter:
     """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
     return Filter(link_value, lambda value: key.in_(select(link_key).where(link_value == value)))
@@ -180,6 +198,7 @@ class PageResult:
 # --- Full-text queries -------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
+_POSSESSIVE = re.compile(r"'s\b", re.IGNORECASE)
 
 
 def fts_query(text: str) -> str | None:
@@ -188,7 +207,9 @@ def fts_query(text: str) -> str | None:
     Nothing the user types reaches FTS5 as syntax: words are extracted and each is a quoted string. None when
     the text has no words at all.
     """
-    words = [w.replace("_", " ") for w in _WORD.findall(fold(text).lower())][:16]
+    # A possessive 's is not a word of its own: "Tokayev's" searches for tokayev, not tokayev + s*.
+    text = _POSSESSIVE.sub("", fold(text))
+    words = [w.replace("_", " ") for w in _WORD.findall(text.lower())][:16]
     words = [w for w in words if w.strip()]
     if not words:
         return None

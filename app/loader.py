@@ -14,6 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
@@ -52,6 +53,8 @@ def load(seeds: Path, target: Path) -> Dataset:
             raise LoadError(str(exc).splitlines()[0]) from exc
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); the server may run as another user (the Docker image does).
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     finally:
@@ -100,6 +103,12 @@ def write(dataset: Dataset, path: Path) -> None:
         engine.dispose()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -109,8 +118,18 @@ def _fsync_dir(path: Path) -> None:
 
 
 def needs_build(seeds: Path, target: Path) -> bool:
-    """True when ``target`` is missing or older than any seed file."""
+    """True when ``target`` is missing, older than any seed file, or built by another schema revision."""
     if not target.exists():
         return True
     built = target.stat().st_mtime
-    return any(path.stat().st_mtime > built for path in seed_files(seeds))
+    if any(path.stat().st_mtime > built for path in seed_files(seeds)):
+        return True
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = open_engine(target, read_only=True)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() != head
+    except SQLAlchemyError:  # not a database of ours at all
+        return True
+    finally:
+        engine.dispose()

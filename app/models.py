@@ -6,7 +6,7 @@ study has no earliest day) is stored as 0001-01-01 or 9999-12-31, so range filte
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, BigInteger, Index, MetaData
 from sqlmodel import Field, SQLModel
@@ -23,6 +23,26 @@ SQLModel.metadata = MetaData(
 )
 
 DateObject = dict[str, Any]
+
+# The vocabularies of the enum-like columns, shared by the seed validation and the API.
+EntityType = Literal["person", "country", "organization", "place", "group"]
+QuoteKind = Literal["direct", "partial", "indirect"]
+PledgeStatus = Literal["new", "previously_announced", "reaffirmed"]
+EventStatus = Literal["occurred", "planned"]
+EventType = Literal[
+    "meeting",
+    "visit",
+    "trip",
+    "press_conference",
+    "statement",
+    "vote",
+    "study",
+    "sanctions_decision",
+    "war",
+    "anniversary",
+    "announcement",
+]
+Precision = Literal["day", "week", "month", "year"]
 
 
 class Entity(SQLModel, table=True):

@@ -8,6 +8,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.models import EntityType, EventStatus, PledgeStatus, Precision, QuoteKind
+
 T = TypeVar("T")
 
 
@@ -20,7 +22,7 @@ class EntitySummary(_Public):
 
     id: str = Field(description="Stable slug of the entity.", examples=["antony-blinken"])
     name: str = Field(description="Display name.", examples=["Antony Blinken"])
-    type: Literal["person", "country", "organization", "place", "group"] = Field(description="Kind of entity.")
+    type: EntityType = Field(description="Kind of entity.")
 
 
 class EvidencePublic(_Public):
@@ -41,7 +43,7 @@ class DatePublic(_Public):
         "such as 'recent' that have no period of their own.",
         examples=["2023-02-28"],
     )
-    precision: Literal["day", "week", "month", "year"] | None = Field(description="Precision of `value`.")
+    precision: Precision | None = Field(description="Precision of `value`.")
     earliest: str | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
     latest: str | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
     text: str | None = Field(description="The phrase in the article the date comes from, if any.")
@@ -81,7 +83,7 @@ class EntityCounts(_Public):
 
 class EntityPublic(_Public):
     id: str = Field(description="Stable slug.", examples=["antony-blinken"])
-    type: Literal["person", "country", "organization", "place", "group"] = Field(description="Kind of entity.")
+    type: EntityType = Field(description="Kind of entity.")
     name: str = Field(description="Display name.")
     description: str = Field(description="One-line description.")
     country_code: str | None = Field(
@@ -124,7 +126,7 @@ class QuotePublic(_Public):
     id: str = Field(description="Stable slug.")
     article: str = Field(description="Id of the article the quote is in.")
     speaker: EntitySummary = Field(description="Who said it (an unnamed source is an entity too).")
-    kind: Literal["direct", "partial", "indirect"] = Field(
+    kind: QuoteKind = Field(
         description="`direct`: a full quoted statement; `partial`: a quoted fragment inside reported speech; "
         "`indirect`: reported speech without quotation marks."
     )
@@ -145,7 +147,7 @@ class PledgePublic(_Public):
     amount: MoneyPublic | None = Field(description="The money promised; null for non-monetary support.")
     purpose: str | None = Field(description="What it is for, verbatim from the article.")
     initiatives: list[str] = Field(description="Initiatives it funds, verbatim from the article.")
-    status: Literal["new", "previously_announced", "reaffirmed"] = Field(description="Status as of publication.")
+    status: PledgeStatus = Field(description="Status as of publication.")
     announced_on: DatePublic = Field(description="When it was announced.")
     evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")
     url: str = Field(description="This pledge's URL in the API.")
@@ -161,7 +163,7 @@ class EventPublic(_Public):
     title: str = Field(description="Short title.")
     description: str = Field(description="One sentence on what happened.")
     date: DatePublic = Field(description="When it happened or is planned.")
-    status: Literal["occurred", "planned"] = Field(description="As of the article's publication.")
+    status: EventStatus = Field(description="As of the article's publication.")
     location: EntitySummary | None = Field(description="Where, if known.")
     participants: list[ParticipantPublic] = Field(description="Who took part, with their roles.")
     evidence: list[EvidencePublic] = Field(description="The spans of the article that support this fact.")

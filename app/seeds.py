@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pycountry
 import yaml
@@ -20,40 +20,29 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from sqlmodel import SQLModel
 
 from app import dates
-from app.evidence import ArticleText, EvidenceError, Span
+from app.evidence import ArticleText, EvidenceError, Span, fold
 from app.models import (
     Article,
     Entity,
     EntityAffiliation,
     EntityAlias,
+    EntityType,
     Event,
     EventParticipant,
+    EventStatus,
+    EventType,
     Evidence,
     Mention,
     Pledge,
     PledgeInitiative,
     PledgeRecipient,
+    PledgeStatus,
+    Precision,
     Quote,
+    QuoteKind,
     QuoteMention,
 )
 
-EntityType = Literal["person", "country", "organization", "place", "group"]
-QuoteKind = Literal["direct", "partial", "indirect"]
-PledgeStatus = Literal["new", "previously_announced", "reaffirmed"]
-EventStatus = Literal["occurred", "planned"]
-EventType = Literal[
-    "meeting",
-    "visit",
-    "trip",
-    "press_conference",
-    "statement",
-    "vote",
-    "study",
-    "sanctions_decision",
-    "war",
-    "anniversary",
-    "announcement",
-]
 M = TypeVar("M", bound=BaseModel)
 KINDS = {"entities": "entity", "events": "event", "quotes": "quote", "pledges": "pledge"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -146,7 +135,7 @@ class DateIn(_Strict):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     value: str | None = None
-    precision: Literal["day", "week", "month", "year"] | None = None
+    precision: Precision | None = None
     earliest: str | None = None
     latest: str | None = None
     text: Ref | None = None
@@ -486,9 +475,9 @@ class _Compiler:
             EntityAffiliation(entity_id=entity.id, role=a.role, organization_id=a.organization)
             for a in entity.affiliations
         ]
-        self.search.append(
-            SearchDoc("entity", entity.id, entity.name, " ".join([entity.name, *aliases, entity.description]))
-        )
+        # Aliases already inside the name ("Tokayev" in "Kassym-Jomart Tokayev") would only repeat in snippets.
+        extra = [alias for alias in aliases if fold(alias) not in fold(entity.name)]
+        self.search.append(SearchDoc("entity", entity.id, entity.name, " ".join([entity.name, *extra, entity.description])))
 
     # Evidence and dates
 

@@ -66,6 +66,7 @@ class StatementCounter:
 @pytest.fixture
 def sql_statements(app: FastAPI) -> Iterator[list[str]]:
     """Every SQL statement the app runs while the test runs."""
+    app.state.database.info()  # read once per database file, before counting starts
     engine: Engine = app.state.database.engine()
     counter = StatementCounter()
     event.listen(engine, "before_cursor_execute", counter)

@@ -68,6 +68,7 @@ CASES = [
     ("/v1/quotes?q=", bad("q", "String should have at least 1 character")),
     ("/v1/quotes?q=" + "a" * 201, bad("q", "String should have at most 200 characters")),
     ("/v1/search", bad("q", "Field required")),
+    ("/v1/search?q=" + "a" * 201, bad("q", "String should have at most 200 characters")),
     (
         "/v1/search?q=x&type=planet",
         bad("type", "Input should be 'article', 'entity', 'quote', 'pledge' or 'event'"),

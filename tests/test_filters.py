@@ -87,6 +87,8 @@ CASES = [
     ("quotes", "said_on__lte=2023-02-27", UNDATED_QUOTES),
     ("quotes", "said_on__gte=2023-02-28", ALL_QUOTES),
     ("quotes", "said_on__gte=2023-03-01", set()),
+    ("quotes", "said_on__gt=2023-02-27&said_on__lt=2023-02-28", UNDATED_QUOTES),
+    ("quotes", "said_on__gt=2023-02-28", set()),
     ("quotes", "said_on__gte=2023-02-28&said_on__lte=2023-02-28", ALL_QUOTES),
     ("quotes", "q=reticence", {"diplomat-reticence-not-to-provoke-russia"}),
     ("quotes", "q=TREAD", {"diplomat-tread-very-carefully"}),
@@ -142,6 +144,11 @@ CASES = [
         {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"},
     ),
     ("pledges", "q=migrant", {"us-25m-central-asia-2023-02-28"}),
+    ("pledges", "amount__gt=24999999.99&amount__lt=25000000.01", {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"}),
+    ("pledges", "amount__gt=25000000", set()),
+    ("pledges", "amount__lt=25000000", set()),
+    ("pledges", "announced_on__lt=2022-09-01", {"western-weapons-for-ukraine"}),
+    ("pledges", "announced_on__gt=2023-02-28", set()),
     # events
     (
         "events",
@@ -200,6 +207,8 @@ CASES = [
         },
     ),
     ("events", "type=vote&status=occurred", {"unga-vote-es-11-6-2023-02-23"}),
+    ("events", "date__gt=2023-03-01", {"g20-foreign-ministers-new-delhi-2023-03"}),
+    ("events", "date__gt=2023-02-23&date__lt=2023-02-24", {"ebrd-study-eurasian-trade-flows", "us-cpc-sanctions-exemption", "western-sanctions-on-russia-2022"}),
     # entities
     (
         "entities",
@@ -231,6 +240,8 @@ CASES = [
     ("articles", "language=fr", set()),
     ("articles", "published_on__gte=2023-02-28&published_on__lte=2023-02-28", {ARTICLE_ID}),
     ("articles", "published_on__gte=2023-03-01", set()),
+    ("articles", "published_on__gt=2023-02-27&published_on__lt=2023-03-01", {ARTICLE_ID}),
+    ("articles", "published_on__lt=2023-02-28", set()),
     ("articles", "q=tokayev", {ARTICLE_ID}),
 ]
 

@@ -336,3 +336,26 @@ def test_serve_rebuilds_only_a_missing_or_stale_database(seeds_copy: Path, tmp_p
     later = db.stat().st_mtime + 10
     os.utime(quotes, (later, later))
     assert needs_build(seeds_copy, db)
+
+
+def test_the_database_is_readable_by_a_server_running_as_another_user(tmp_path: Path) -> None:
+    from tests.conftest import SEEDS
+
+    db = tmp_path / "facts.sqlite3"
+    load(SEEDS, db)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert db.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert db.stat().st_mode & 0o004  # world-readable under the usual umask (022)
+
+
+def test_a_database_of_another_schema_revision_is_rebuilt(seeds_copy: Path, tmp_path: Path) -> None:
+    db = tmp_path / "facts.sqlite3"
+    load(seeds_copy, db)
+    connection = sqlite3.connect(db)
+    connection.execute("UPDATE alembic_version SET version_num = 'an-older-revision'")
+    connection.commit()
+    connection.close()
+    later = max(p.stat().st_mtime for p in seeds_copy.rglob("*")) + 10
+    os.utime(db, (later, later))
+    assert needs_build(seeds_copy, db)

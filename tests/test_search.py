@@ -91,3 +91,20 @@ async def test_results_link_to_their_resources(client: httpx.AsyncClient) -> Non
         response = await client.get(hit["url"])
         assert response.status_code == 200
         assert response.json()["id"] == hit["id"]
+
+
+@pytest.mark.parametrize("query", ["", " ", "’", "'s"])
+async def test_an_empty_type_ahead_box_gives_no_results(client: httpx.AsyncClient, query: str) -> None:
+    response = await client.get("/v1/search", params={"q": query})
+    assert response.status_code == 200
+    assert response.json() == {"data": [], "next_cursor": None, "next_url": None}
+
+
+@pytest.mark.parametrize("query", ["Tokayev’s", "Tokayev's", "TOKAYEV'S"])
+async def test_a_possessive_is_the_word_itself(client: httpx.AsyncClient, query: str) -> None:
+    assert await hits(client, query) == await hits(client, "Tokayev")
+
+
+async def test_a_snippet_does_not_repeat_a_name_for_its_alias(client: httpx.AsyncClient) -> None:
+    (hit,) = await hits(client, "tokayev", type="entity")
+    assert hit["snippet"].count("<mark>Tokayev</mark>") == 1

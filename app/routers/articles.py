@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app import embed
 from app.db import SessionDep
-from app.listing import ListParams, NoQuery, Resource, eq, fetch, gte, lte
+from app.listing import ListParams, NoQuery, Resource, date_range, eq, fetch
 from app.models import Article
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import ArticleDetail, ArticlePublic, Page
@@ -20,8 +20,14 @@ class ArticleFilter(ListParams):
         None, description="Only articles by this publisher entity id.", examples=["the-moscow-times"]
     )
     language: str | None = Field(None, description="Only articles in this ISO 639-1 language.", examples=["en"])
-    published_on__gte: date | None = Field(None, description="Only articles possibly published on or after this date.")
-    published_on__lte: date | None = Field(None, description="Only articles possibly published on or before this date.")
+    published_on__gte: date | None = Field(
+        None, description="Only articles possibly published on or after this date.", examples=["2023-02-01"]
+    )
+    published_on__gt: date | None = Field(None, description="Only articles possibly published after this date.")
+    published_on__lte: date | None = Field(
+        None, description="Only articles possibly published on or before this date.", examples=["2023-03-31"]
+    )
+    published_on__lt: date | None = Field(None, description="Only articles possibly published before this date.")
 
 
 RESOURCE = Resource(
@@ -31,8 +37,7 @@ RESOURCE = Resource(
         "article": eq(Article.id),
         "publisher": eq(Article.publisher_id),
         "language": eq(Article.language),
-        "published_on__gte": gte(Article.published_on_latest),
-        "published_on__lte": lte(Article.published_on_earliest),
+        **date_range("published_on", Article.published_on_earliest, Article.published_on_latest),
     },
     sorts={"published_on": Article.published_on_earliest, "title": Article.title},
     default_sort="-published_on",

@@ -8,10 +8,9 @@ from sqlmodel import Session, col, select
 from app import embed
 from app.db import SessionDep
 from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, linked, one_of
-from app.models import Entity, EntityAffiliation, EntityAlias, Mention
+from app.models import Entity, EntityAffiliation, EntityAlias, EntityType, Mention
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import EntityDetail, EntityPublic, Page
-from app.seeds import EntityType
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 

@@ -8,11 +8,10 @@ from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
-from app.models import Event, EventParticipant
+from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
+from app.models import Event, EventParticipant, EventStatus, EventType
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import EventPublic, Page
-from app.seeds import EventStatus, EventType
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -27,8 +26,14 @@ class EventFilter(ListParams):
     status: EventStatus | None = Field(
         None, description="Only events that had occurred, or were planned, at publication."
     )
-    date__gte: date | None = Field(None, description="Only events whose date range reaches this date or later.")
-    date__lte: date | None = Field(None, description="Only events whose date range starts on or before this date.")
+    date__gte: date | None = Field(
+        None, description="Only events whose date range reaches this date or later.", examples=["2023-03-01"]
+    )
+    date__gt: date | None = Field(None, description="Only events whose date range reaches past this date.")
+    date__lte: date | None = Field(
+        None, description="Only events whose date range starts on or before this date.", examples=["2022-12-31"]
+    )
+    date__lt: date | None = Field(None, description="Only events whose date range starts before this date.")
 
 
 RESOURCE = Resource(
@@ -41,8 +46,7 @@ RESOURCE = Resource(
         "participant": linked(Event.id, EventParticipant.event_id, EventParticipant.entity_id),
         "location": eq(Event.location_id),
         "status": eq(Event.status),
-        "date__gte": gte(Event.date_latest),
-        "date__lte": lte(Event.date_earliest),
+        **date_range("date", Event.date_earliest, Event.date_latest),
     },
     sorts={"date": Event.date_earliest, "type": Event.type, "title": Event.title},
     default_sort="date",

@@ -8,11 +8,24 @@ from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
-from app.models import Pledge, PledgeInitiative, PledgeRecipient
+from app.listing import (
+    CommaList,
+    ListParams,
+    NoQuery,
+    Resource,
+    date_range,
+    eq,
+    fetch,
+    gt,
+    gte,
+    linked,
+    lt,
+    lte,
+    one_of,
+)
+from app.models import Pledge, PledgeInitiative, PledgeRecipient, PledgeStatus
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import Page, PledgePublic
-from app.seeds import PledgeStatus
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
 
@@ -25,13 +38,31 @@ class PledgeFilter(ListParams):
     status__in: CommaList[PledgeStatus] | None = Field(None, description="Only pledges with one of these statuses.")
     currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
     amount__gte: float | None = Field(
-        None, allow_inf_nan=False, description="Only money pledges of at least this amount (major units)."
+        None,
+        allow_inf_nan=False,
+        description="Only money pledges of at least this amount (major units).",
+        examples=[25000000],
+    )
+    amount__gt: float | None = Field(
+        None, allow_inf_nan=False, description="Only money pledges of more than this amount."
     )
     amount__lte: float | None = Field(
-        None, allow_inf_nan=False, description="Only money pledges of at most this amount (major units)."
+        None,
+        allow_inf_nan=False,
+        description="Only money pledges of at most this amount (major units).",
+        examples=[50000000],
     )
-    announced_on__gte: date | None = Field(None, description="Only pledges possibly announced on or after this date.")
-    announced_on__lte: date | None = Field(None, description="Only pledges possibly announced on or before this date.")
+    amount__lt: float | None = Field(
+        None, allow_inf_nan=False, description="Only money pledges of less than this amount."
+    )
+    announced_on__gte: date | None = Field(
+        None, description="Only pledges possibly announced on or after this date.", examples=["2023-01-01"]
+    )
+    announced_on__gt: date | None = Field(None, description="Only pledges possibly announced after this date.")
+    announced_on__lte: date | None = Field(
+        None, description="Only pledges possibly announced on or before this date.", examples=["2022-12-31"]
+    )
+    announced_on__lt: date | None = Field(None, description="Only pledges possibly announced before this date.")
 
 
 RESOURCE = Resource(
@@ -47,8 +78,9 @@ RESOURCE = Resource(
         "currency": eq(Pledge.currency),
         "amount__gte": gte(Pledge.amount),
         "amount__lte": lte(Pledge.amount),
-        "announced_on__gte": gte(Pledge.announced_on_latest),
-        "announced_on__lte": lte(Pledge.announced_on_earliest),
+        "amount__gt": gt(Pledge.amount),
+        "amount__lt": lt(Pledge.amount),
+        **date_range("announced_on", Pledge.announced_on_earliest, Pledge.announced_on_latest),
     },
     sorts={"announced_on": Pledge.announced_on_earliest, "donor": Pledge.donor_id, "status": Pledge.status},
     default_sort="announced_on",

@@ -8,11 +8,10 @@ from sqlmodel import Session, col, select
 
 from app import embed
 from app.db import SessionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, gte, linked, lte, one_of
-from app.models import Quote, QuoteMention
+from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
+from app.models import Quote, QuoteKind, QuoteMention
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.schemas import Page, QuotePublic
-from app.seeds import QuoteKind
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
 
@@ -24,8 +23,14 @@ class QuoteFilter(ListParams):
     )
     kind: QuoteKind | None = Field(None, description="Only quotes of this kind.")
     mentions: str | None = Field(None, description="Only quotes that refer to this entity id.")
-    said_on__gte: date | None = Field(None, description="Only quotes that may have been said on or after this date.")
-    said_on__lte: date | None = Field(None, description="Only quotes that may have been said on or before this date.")
+    said_on__gte: date | None = Field(
+        None, description="Only quotes possibly said on or after this date.", examples=["2023-02-28"]
+    )
+    said_on__gt: date | None = Field(None, description="Only quotes possibly said after this date.")
+    said_on__lte: date | None = Field(
+        None, description="Only quotes possibly said on or before this date.", examples=["2023-02-27"]
+    )
+    said_on__lt: date | None = Field(None, description="Only quotes possibly said before this date.")
     event: str | None = Field(None, description="Only quotes said at this event id.")
 
 
@@ -38,8 +43,7 @@ RESOURCE = Resource(
         "speaker__in": one_of(Quote.speaker_id),
         "kind": eq(Quote.kind),
         "mentions": linked(Quote.id, QuoteMention.quote_id, QuoteMention.entity_id),
-        "said_on__gte": gte(Quote.said_on_latest),
-        "said_on__lte": lte(Quote.said_on_earliest),
+        **date_range("said_on", Quote.said_on_earliest, Quote.said_on_latest),
         "event": eq(Quote.event_id),
     },
     sorts={"said_on": Quote.said_on_earliest, "speaker": Quote.speaker_id, "kind": Quote.kind},

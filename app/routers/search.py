@@ -31,10 +31,9 @@ class SearchParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str = Field(
-        min_length=1,
         max_length=MAX_QUERY_LENGTH,
         description="Plain text, case-, accent- and typography-insensitive; the last word matches as a prefix, "
-        "so it can drive a type-ahead. Never a syntax error.",
+        "so it can drive a type-ahead. Never a syntax error; empty or punctuation only gives no results.",
         examples=["blink"],
     )
     type: CommaList[Kind] | None = Field(None, description="Only results of these kinds (comma-separated).")
