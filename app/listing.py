@@ -52,13 +52,14 @@ class ListParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.", examples=[10])
     cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next_cursor`.")
     sort: str | None = Field(
         None,
         min_length=1,
         description="Comma-separated sort keys from the resource's allow-list; `-` for descending "
         "(e.g. `-said_on,speaker`). The id is always the final tie-breaker.",
+        examples=["-id"],
     )
     count: bool = Field(False, description="Also return `total`, the number of matching items.")
     q: str | None = Field(
@@ -66,6 +67,7 @@ class ListParams(BaseModel):
         min_length=1,
         max_length=MAX_QUERY_LENGTH,
         description="Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix.",
+        examples=["central"],
     )
     article: str | None = Field(None, description="Only items from (or, for entities, mentioned in) this article.")
 

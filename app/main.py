@@ -6,7 +6,6 @@ request -> CORS -> conditional GET (ETag / 304) -> router in ``app/routers/`` ->
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,7 +14,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import problems
+from app import openapi, problems
 from app.db import Database
 from app.listing import reject_repeated_parameters
 from app.problems import ProblemError
@@ -134,35 +133,6 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def _document_responses(app: FastAPI) -> None:
-    """Declare the responses the app really gives: problem+json errors, 304 revalidations; no 422."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        problem = {problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for path, operations in schema["paths"].items():
-            for operation in operations.values():
-                responses = operation["responses"]
-                responses.pop("422", None)
-                for status, description in (("400", "Bad Request"), ("404", "Not Found")):
-                    responses[status] = {"description": description, "content": problem}
-                responses["405"] = {
-                    "description": "Method Not Allowed: the API is read-only",
-                    "content": problem,
-                }
-                if path.startswith("/v1"):
-                    responses["304"] = {"description": "Not Modified: the `If-None-Match` ETag is still current"}
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schema["components"]["schemas"].pop(unused, None)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
 def create_app(db_path: Path | None = None) -> FastAPI:
     settings = get_settings()
     database = Database(db_path or settings.db)
@@ -201,7 +171,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(search.router)
-    _document_responses(app)
+    openapi.install(app, database)
     app.add_middleware(ConditionalGet, database=database)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, docs_paths=("/docs", "/redoc", "/static-offline-docs"))

@@ -477,7 +477,9 @@ class _Compiler:
         ]
         # Aliases already inside the name ("Tokayev" in "Kassym-Jomart Tokayev") would only repeat in snippets.
         extra = [alias for alias in aliases if fold(alias) not in fold(entity.name)]
-        self.search.append(SearchDoc("entity", entity.id, entity.name, " ".join([entity.name, *extra, entity.description])))
+        self.search.append(
+            SearchDoc("entity", entity.id, entity.name, " ".join([entity.name, *extra, entity.description]))
+        )
 
     # Evidence and dates
 

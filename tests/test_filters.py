@@ -144,7 +144,11 @@ CASES = [
         {"us-25m-central-asia-2022-09", "western-weapons-for-ukraine"},
     ),
     ("pledges", "q=migrant", {"us-25m-central-asia-2023-02-28"}),
-    ("pledges", "amount__gt=24999999.99&amount__lt=25000000.01", {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"}),
+    (
+        "pledges",
+        "amount__gt=24999999.99&amount__lt=25000000.01",
+        {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"},
+    ),
     ("pledges", "amount__gt=25000000", set()),
     ("pledges", "amount__lt=25000000", set()),
     ("pledges", "announced_on__lt=2022-09-01", {"western-weapons-for-ukraine"}),
@@ -208,7 +212,11 @@ CASES = [
     ),
     ("events", "type=vote&status=occurred", {"unga-vote-es-11-6-2023-02-23"}),
     ("events", "date__gt=2023-03-01", {"g20-foreign-ministers-new-delhi-2023-03"}),
-    ("events", "date__gt=2023-02-23&date__lt=2023-02-24", {"ebrd-study-eurasian-trade-flows", "us-cpc-sanctions-exemption", "western-sanctions-on-russia-2022"}),
+    (
+        "events",
+        "date__gt=2023-02-23&date__lt=2023-02-24",
+        {"ebrd-study-eurasian-trade-flows", "us-cpc-sanctions-exemption", "western-sanctions-on-russia-2022"},
+    ),
     # entities
     (
         "entities",

@@ -59,23 +59,33 @@ async def test_errors_are_declared_as_problem_documents(spec: dict[str, Any]) ->
     for path, op in operations(spec):
         responses = op["responses"]
         assert "422" not in responses, path
-        for status in ("400", "404", "405"):
+        for status in ("400", "404", "405", "503"):
             assert responses[status]["content"] == {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             }, f"{path} {status}"
         assert ("304" in responses) == path.startswith("/v1"), path
+        assert set(responses["405"]["headers"]) == {"Allow"}
+        assert set(responses["503"]["headers"]) == {"Retry-After"}
+        if path.startswith("/v1"):
+            expected = {"ETag", "Cache-Control"} | (
+                {"Link"} if path.count("/") == 2 and path != "/v1/search" else set()
+            )
+            assert set(responses["200"]["headers"]) == expected, path
 
 
 async def test_parameter_examples_come_from_the_real_data(spec: dict[str, Any], client: httpx.AsyncClient) -> None:
     """Running each documented example returns something: no example points at data that does not exist."""
     checked = 0
     for path, op in operations(spec):
+        required = {
+            p["name"]: p["schema"]["examples"][0] for p in op.get("parameters", []) if p["required"] and p["in"] == "query"
+        }
         for parameter in op.get("parameters", []):
             for example in parameter["schema"].get("examples", []):
                 if parameter["in"] == "path":
                     url, params = path.replace("{" + parameter["name"] + "}", example), {}
                 else:
-                    url, params = path, {parameter["name"]: example}
+                    url, params = path, {**required, parameter["name"]: example}
                 response = await client.get(url, params=params)
                 assert response.status_code == 200, f"{path} {parameter['name']}={example}"
                 body = response.json()
@@ -87,3 +97,20 @@ async def test_parameter_examples_come_from_the_real_data(spec: dict[str, Any], 
 async def test_the_api_description_points_at_the_docs(client: httpx.AsyncClient) -> None:
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/redoc")).status_code == 200
+
+
+async def test_response_examples_are_what_the_api_serves(spec: dict[str, Any], client: httpx.AsyncClient) -> None:
+    checked = 0
+    for path, op in operations(spec):
+        example = op["responses"]["200"]["content"]["application/json"].get("example")
+        if "{" in path:
+            assert example is not None, path
+            live = (await client.get(path.split("{")[0] + example["id"])).json()
+            assert example == live, path
+            checked += 1
+        elif path.count("/") == 2 and path != "/v1/search":
+            assert example is not None, path
+            first = (await client.get(f"{path}?sort=id&limit=1")).json()["data"]
+            assert example["data"] == first, path
+            checked += 1
+    assert checked == 10

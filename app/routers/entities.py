@@ -18,12 +18,14 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_R
 class EntityFilter(ListParams):
     type: EntityType | None = Field(None, description="Only entities of this type.", examples=["person"])
     type__in: CommaList[EntityType] | None = Field(
-        None, description="Only entities of one of these types (comma-separated)."
+        None, description="Only entities of one of these types (comma-separated).", examples=[["person", "country"]]
     )
     country_code: str | None = Field(
         None, description="Only entities with this ISO 3166-1 alpha-2 code.", examples=["KZ"]
     )
-    country_code__in: CommaList[str] | None = Field(None, description="Only entities with one of these country codes.")
+    country_code__in: CommaList[str] | None = Field(
+        None, description="Only entities with one of these country codes.", examples=[["KZ", "UZ"]]
+    )
 
 
 RESOURCE = Resource(

@@ -19,12 +19,14 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPO
 class EventFilter(ListParams):
     type: EventType | None = Field(None, description="Only events of this type.", examples=["meeting"])
     type__in: CommaList[EventType] | None = Field(
-        None, description="Only events of one of these types (comma-separated)."
+        None, description="Only events of one of these types (comma-separated).", examples=[["meeting", "trip"]]
     )
-    participant: str | None = Field(None, description="Only events this entity id takes part in.")
+    participant: str | None = Field(
+        None, description="Only events this entity id takes part in.", examples=["sergei-lavrov"]
+    )
     location: str | None = Field(None, description="Only events at this entity id.", examples=["astana"])
     status: EventStatus | None = Field(
-        None, description="Only events that had occurred, or were planned, at publication."
+        None, description="Only events that had occurred, or were planned, at publication.", examples=["planned"]
     )
     date__gte: date | None = Field(
         None, description="Only events whose date range reaches this date or later.", examples=["2023-03-01"]

@@ -33,9 +33,13 @@ router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RES
 class PledgeFilter(ListParams):
     donor: str | None = Field(None, description="Only pledges given by this entity id.", examples=["united-states"])
     recipient: str | None = Field(None, description="Only pledges to this entity id.", examples=["kazakhstan"])
-    announced_by: str | None = Field(None, description="Only pledges announced by this entity id.")
-    status: PledgeStatus | None = Field(None, description="Only pledges with this status.")
-    status__in: CommaList[PledgeStatus] | None = Field(None, description="Only pledges with one of these statuses.")
+    announced_by: str | None = Field(
+        None, description="Only pledges announced by this entity id.", examples=["antony-blinken"]
+    )
+    status: PledgeStatus | None = Field(None, description="Only pledges with this status.", examples=["new"])
+    status__in: CommaList[PledgeStatus] | None = Field(
+        None, description="Only pledges with one of these statuses.", examples=[["new", "reaffirmed"]]
+    )
     currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
     amount__gte: float | None = Field(
         None,

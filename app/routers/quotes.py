@@ -19,10 +19,12 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPO
 class QuoteFilter(ListParams):
     speaker: str | None = Field(None, description="Only quotes said by this entity id.", examples=["antony-blinken"])
     speaker__in: CommaList[str] | None = Field(
-        None, description="Only quotes said by one of these entity ids (comma-separated)."
+        None,
+        description="Only quotes said by one of these entity ids (comma-separated).",
+        examples=[["kassym-jomart-tokayev", "dmitry-peskov"]],
     )
-    kind: QuoteKind | None = Field(None, description="Only quotes of this kind.")
-    mentions: str | None = Field(None, description="Only quotes that refer to this entity id.")
+    kind: QuoteKind | None = Field(None, description="Only quotes of this kind.", examples=["direct"])
+    mentions: str | None = Field(None, description="Only quotes that refer to this entity id.", examples=["joe-biden"])
     said_on__gte: date | None = Field(
         None, description="Only quotes possibly said on or after this date.", examples=["2023-02-28"]
     )
@@ -31,7 +33,9 @@ class QuoteFilter(ListParams):
         None, description="Only quotes possibly said on or before this date.", examples=["2023-02-27"]
     )
     said_on__lt: date | None = Field(None, description="Only quotes possibly said before this date.")
-    event: str | None = Field(None, description="Only quotes said at this event id.")
+    event: str | None = Field(
+        None, description="Only quotes said at this event id.", examples=["blinken-tokayev-meeting-2023-02-28"]
+    )
 
 
 RESOURCE = Resource(

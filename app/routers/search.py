@@ -36,7 +36,9 @@ class SearchParams(BaseModel):
         "so it can drive a type-ahead. Never a syntax error; empty or punctuation only gives no results.",
         examples=["blink"],
     )
-    type: CommaList[Kind] | None = Field(None, description="Only results of these kinds (comma-separated).")
+    type: CommaList[Kind] | None = Field(
+        None, description="Only results of these kinds (comma-separated).", examples=[["entity", "quote"]]
+    )
     limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
 
 
