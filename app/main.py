@@ -1,7 +1,9 @@
 """The app factory: where a request goes.
 
-request -> CORS -> conditional GET (ETag / 304) -> router in ``app/routers/`` -> ``listing.fetch`` (SQL) ->
-``shape`` (embedded summaries, evidence) -> JSON. Errors from anywhere leave through ``problems``.
+request -> CORS -> security headers -> HEAD as GET -> conditional GET (ETag / 304) -> router in
+``app/routers/`` (parameters validated by its query model) -> ``listing.fetch`` (one SQL query for the page) ->
+the router's ``shape`` (batch look-ups in ``embed``) -> JSON. Errors from anywhere leave through ``problems``;
+``openapi`` completes the document that the docs pages show.
 """
 
 import hashlib
@@ -161,17 +163,10 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     )
     app.state.database = database
     problems.install(app)
-    for router in (
-        meta.router,
-        articles.router,
-        entities.router,
-        quotes.router,
-        pledges.router,
-        events.router,
-    ):
-        app.include_router(router)
-    app.include_router(search.router)
+    for module in (meta, articles, entities, quotes, pledges, events, search):
+        app.include_router(module.router)
     openapi.install(app, database)
+    # Each middleware added wraps the ones before it: the last added (CORS) sees a request first.
     app.add_middleware(ConditionalGet, database=database)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders, docs_paths=("/docs", "/redoc", "/static-offline-docs"))

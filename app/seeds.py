@@ -1,7 +1,15 @@
 """Seed files -> validated rows. Reads ``seeds/``, checks everything, reports every problem with its line.
 
 The format is documented in ``seeds/README.md``. ``compile_seeds`` is the only entry point: it returns the
-rows to load, or the list of problems (``file:line: fact-id: what is wrong``) and no rows.
+rows to load (table rows and full-text documents), or raises SeedError with every problem
+(``file:line: fact-id: what is wrong``).
+
+Map of this module, in reading order:
+- YAML with line numbers (``_LineLoader``, ``line_of``);
+- the shapes curators write (``EntityIn``, ``QuoteIn``, ... with ``extra="forbid"``);
+- amounts (``parse_amount``) and the dataset version (``seeds_version``);
+- ``_Compiler``: entities -> each article (text, evidence, dates) -> its mentions -> its events, quotes and
+  pledges -> references checked last; each ``add_*`` builds the table rows and the ``SearchDoc`` of one fact.
 """
 
 import hashlib

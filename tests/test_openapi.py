@@ -78,7 +78,9 @@ async def test_parameter_examples_come_from_the_real_data(spec: dict[str, Any], 
     checked = 0
     for path, op in operations(spec):
         required = {
-            p["name"]: p["schema"]["examples"][0] for p in op.get("parameters", []) if p["required"] and p["in"] == "query"
+            p["name"]: p["schema"]["examples"][0]
+            for p in op.get("parameters", [])
+            if p["required"] and p["in"] == "query"
         }
         for parameter in op.get("parameters", []):
             for example in parameter["schema"].get("examples", []):
