@@ -80,10 +80,6 @@ class Database:
             raise unavailable(f"there is no database at {self.path.name}; run `article-facts load`") from None
         return stat.st_ino, stat.st_mtime_ns
 
-    def dispose(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-
 
 def unavailable(why: str) -> ProblemError:
     return ProblemError(503, f"The data is not available: {why}.", headers={"Retry-After": "30"})

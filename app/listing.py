@@ -22,7 +22,6 @@ from annotated_types import MinLen
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, column, false, func, literal_column, or_, select, table
-from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel import Session, SQLModel
 
 from app.evidence import fold
@@ -339,7 +338,7 @@ def fetch(session: Session, resource: Resource, params: ListParams, request: Req
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]
-        values = [getattr(last, _attribute(col)) for col, _ in columns]
+        values = [getattr(last, col.key) for col, _ in columns]
         next_cursor = encode_cursor(resource.name, sort, values)
         query_params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
@@ -348,7 +347,3 @@ def fetch(session: Session, resource: Resource, params: ListParams, request: Req
     if params.count:
         total = session.scalar(select(func.count()).select_from(resource.table).where(*conditions))
     return PageResult(rows, next_cursor, next_url, total)
-
-
-def _attribute(col: KeyedColumnElement[Any]) -> str:
-    return str(col.key)

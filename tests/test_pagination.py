@@ -1,6 +1,5 @@
 """Keyset cursors: a walk visits every item exactly once, in the requested order, with any page size."""
 
-from datetime import date
 from typing import Any
 
 import httpx
@@ -8,7 +7,7 @@ import pytest
 
 pytestmark = pytest.mark.anyio
 
-FIRST, LAST = "0001-01-01", "9999-12-31"
+FIRST = "0001-01-01"  # how an open earliest bound sorts
 
 
 def said_on(item: dict[str, Any]) -> str:
@@ -82,4 +81,3 @@ async def test_default_sorts(client: httpx.AsyncClient) -> None:
     assert [said_on(q) for q in quotes] == sorted(said_on(q) for q in quotes)
     entities = (await client.get("/v1/entities?limit=200")).json()["data"]
     assert [e["name"] for e in entities] == sorted(e["name"] for e in entities)
-    assert date.fromisoformat(FIRST) < date.fromisoformat(LAST)
