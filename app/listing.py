@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -21,15 +21,31 @@ from urllib.parse import urlencode
 from annotated_types import MinLen
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, column, false, func, literal_column, or_, select, table
-from sqlmodel import Session, SQLModel
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlmodel import SQLModel
 
+from app.db import Totals
 from app.evidence import fold
-from app.problems import bad_parameter
+from app.problems import ProblemError, bad_parameter
+from app.responses import json_response
 from app.settings import get_settings
+from app.sql import CompiledSQL, compile_sql, in_values, run, values
 
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
+MAX_STATEMENTS = 1024  # compiled query shapes kept per resource
 SEARCH_INDEX = table("search_index", column("kind"), column("id"), column("label"), column("body"))
 
 
@@ -117,34 +133,36 @@ def reject_repeated_parameters(request: Request) -> None:
 
 @dataclass(frozen=True)
 class Filter:
-    """One filter parameter: the column it looks at (which must be indexed) and the condition it builds."""
+    """One filter parameter: the column it looks at (which must be indexed) and the condition it builds on a
+    bound parameter of the given name (``many``: the parameter is a list, bound as one JSON array)."""
 
     column: Any
-    condition: Callable[[Any], ColumnElement[bool]]
+    condition: Callable[[str], ColumnElement[bool]]
+    many: bool = False
 
 
 def eq(col: Any) -> Filter:
-    return Filter(col, lambda value: col == value)
+    return Filter(col, lambda name: col == bindparam(name))
 
 
 def one_of(col: Any) -> Filter:
-    return Filter(col, lambda values: col.in_(values))
+    return Filter(col, lambda name: in_values(col, name), many=True)
 
 
 def gte(col: Any) -> Filter:
-    return Filter(col, lambda value: col >= value)
+    return Filter(col, lambda name: col >= bindparam(name))
 
 
 def lte(col: Any) -> Filter:
-    return Filter(col, lambda value: col <= value)
+    return Filter(col, lambda name: col <= bindparam(name))
 
 
 def gt(col: Any) -> Filter:
-    return Filter(col, lambda value: col > value)
+    return Filter(col, lambda name: col > bindparam(name))
 
 
 def lt(col: Any) -> Filter:
-    return Filter(col, lambda value: col < value)
+    return Filter(col, lambda name: col < bindparam(name))
 
 
 def date_range(name: str, earliest: Any, latest: Any) -> dict[str, Filter]:
@@ -159,7 +177,7 @@ def date_range(name: str, earliest: Any, latest: Any) -> dict[str, Filter]:
 
 def linked(key: Any, link_key: Any, link_value: Any) -> Filter:
     """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
-    return Filter(link_value, lambda value: key.in_(select(link_key).where(link_value == value)))
+    return Filter(link_value, lambda name: key.in_(select(link_key).where(link_value == bindparam(name))))
 
 
 @dataclass
@@ -171,13 +189,37 @@ class Resource:
     default_sort: str
     search_kind: str
     id_column: Any = field(init=False)
+    columns: list[Any] = field(init=False)
+    _statements: dict[Hashable, CompiledSQL] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.id_column = cast(Any, self.table).id
+        self.columns = list(cast(Any, self.table).__table__.columns)
         self.sorts = {**self.sorts, "id": self.id_column}
 
     def url(self, item_id: str) -> str:
         return f"/v1/{self.name}/{item_id}"
+
+    def get(self, connection: Connection, item_id: str) -> Any:
+        """One row by id, or a 404 problem."""
+        build = lambda: select(*self.columns).where(self.id_column == bindparam("id"))  # noqa: E731
+        rows = run(connection, self.compiled(connection, "get", build), {"id": item_id})
+        if not rows:
+            raise ProblemError(404, f"There is no {self.search_kind} {item_id!r}.")
+        return rows[0]
+
+    def compiled(self, connection: Connection, key: Hashable, build: Callable[[], Any]) -> CompiledSQL:
+        """The statement for ``key`` (a shape of query: which filters, which sort...), compiled once per dialect.
+
+        The number of shapes is bounded by the parameters a list accepts; the cache is bounded all the same.
+        """
+        key = (connection.dialect.name, key)
+        statement = self._statements.get(key)
+        if statement is None:
+            if len(self._statements) >= MAX_STATEMENTS:
+                self._statements.clear()
+            statement = self._statements[key] = compile_sql(build(), connection.dialect)
+        return statement
 
 
 @dataclass
@@ -187,13 +229,13 @@ class PageResult:
     next_url: str | None
     total: int | None
 
-    def envelope(self, data: list[Any], response: Response) -> dict[str, Any]:
-        if self.next_url:
-            response.headers["Link"] = f'<{self.next_url}>; rel="next"'
+    def response(self, data: list[Any]) -> Response:
+        """The page envelope as JSON, with a ``Link`` header to the next page."""
         page: dict[str, Any] = {"data": data, "next_cursor": self.next_cursor, "next_url": self.next_url}
         if self.total is not None:
             page["total"] = self.total
-        return page
+        headers = {"Link": f'<{self.next_url}>; rel="next"'} if self.next_url else None
+        return json_response(page, headers)
 
 
 # --- Full-text queries -------------------------------------------------------------------------------------
@@ -219,13 +261,10 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
-def matching_ids(kind: str, text: str) -> Any:
-    """A subquery of the ids of ``kind`` whose indexed text matches ``text``."""
-    query = fts_query(text)
-    if query is None:
-        return None
+def matching_ids() -> Any:
+    """A subquery of the ids of kind ``:search_kind`` whose indexed text matches the FTS query ``:q``."""
     return select(SEARCH_INDEX.c.id).where(
-        literal_column("search_index").op("MATCH")(query), SEARCH_INDEX.c.kind == kind
+        literal_column("search_index").op("MATCH")(bindparam("q")), SEARCH_INDEX.c.kind == bindparam("search_kind")
     )
 
 
@@ -302,12 +341,14 @@ def _from_json(col: Any, value: Any) -> Any:
     raise TypeError(f"{value!r} is not a {kind.__name__}")
 
 
-def _after(columns: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order of ``columns``: (a > x) or (a = x and b > y) or ..."""
+def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
+    """Rows strictly after the cursor's values ``:after_0, :after_1...`` in the order of ``columns``:
+    (a > x) or (a = x and b > y) or ..."""
+    after: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
     clauses = []
     for i, (col, descending) in enumerate(columns):
-        equal = [c == v for (c, _), v in zip(columns[:i], values[:i], strict=True)]
-        beyond = col < values[i] if descending else col > values[i]
+        equal = [c == v for (c, _), v in zip(columns[:i], after[:i], strict=True)]
+        beyond = col < after[i] if descending else col > after[i]
         clauses.append(and_(*equal, beyond))
     return or_(*clauses)
 
@@ -315,35 +356,75 @@ def _after(columns: list[tuple[Any, bool]], values: list[Any]) -> ColumnElement[
 # --- Running a list query ------------------------------------------------------------------------------------
 
 
-def fetch(session: Session, resource: Resource, params: ListParams, request: Request) -> PageResult:
-    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true``)."""
-    conditions: list[ColumnElement[bool]] = []
+def fetch(connection: Connection, resource: Resource, params: ListParams, request: Request) -> PageResult:
+    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
+
+    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
+    compiled once per shape; the values are bound parameters.
+    """
+    bound: dict[str, Any] = {}
     for name, value in params:
         is_filter = name == "article" or name not in ListParams.model_fields
         if is_filter and value is not None:
-            conditions.append(resource.filters[name].condition(value))
+            bound[name] = values(value) if resource.filters[name].many else value
+    filters = tuple(bound)
+    search: str | None = None
     if params.q is not None:
-        ids = matching_ids(resource.search_kind, params.q)
-        conditions.append(resource.id_column.in_(ids) if ids is not None else false())
+        bound["q"], bound["search_kind"] = fts_query(params.q), resource.search_kind
+        search = "none" if bound["q"] is None else "match"
 
     sort = parse_sort(resource, params.sort)
     columns = [(resource.sorts[name], desc) for name, desc in sort]
-    query = select(resource.table).where(*conditions)
     if params.cursor:
-        query = query.where(_after(columns, decode_cursor(resource, params.cursor, sort)))
-    query = query.order_by(*(col.desc() if desc else col.asc() for col, desc in columns)).limit(params.limit + 1)
-    rows = list(session.scalars(query).all())
+        for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
+            bound[f"after_{i}"] = value
+    bound["limit"] = params.limit + 1
+
+    def conditions() -> list[ColumnElement[bool]]:
+        where = [resource.filters[name].condition(name) for name in filters]
+        if search is not None:
+            where.append(resource.id_column.in_(matching_ids()) if search == "match" else false())
+        return where
+
+    def page() -> Any:
+        query = select(*resource.columns).where(*conditions())
+        if params.cursor:
+            query = query.where(_after(columns))
+        order = (col.desc() if desc else col.asc() for col, desc in columns)
+        return query.order_by(*order).limit(bindparam("limit"))
+
+    key = ("page", filters, search, tuple(sort), bool(params.cursor))
+    rows = run(connection, resource.compiled(connection, key, page), bound)
 
     next_cursor = next_url = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]
-        last = rows[-1]
-        values = [getattr(last, col.key) for col, _ in columns]
-        next_cursor = encode_cursor(resource.name, sort, values)
+        last = rows[-1]._mapping
+        next_cursor = encode_cursor(resource.name, sort, [last[col.key] for col, _ in columns])
         query_params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
 
     total = None
     if params.count:
-        total = session.scalar(select(func.count()).select_from(resource.table).where(*conditions))
+        count_key = ("count", filters, search)
+        statement = resource.compiled(
+            connection, count_key, lambda: select(func.count()).select_from(resource.table).where(*conditions())
+        )
+        total = _count(
+            connection, statement, {k: v for k, v in bound.items() if not k.startswith(("after_", "limit"))}, request
+        )
     return PageResult(rows, next_cursor, next_url, total)
+
+
+def _count(connection: Connection, statement: CompiledSQL, bound: dict[str, Any], request: Request) -> int:
+    """The number of rows matching a filter, counted once per filter and database file.
+
+    Counting a filter that matches much of a large table reads every matching index entry; paging through it
+    would repeat that on every page. The data is immutable between loads, so the total is kept per file.
+    """
+    key = (statement.sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
+    totals: Totals = request.app.state.database.totals()
+    total = totals.get(key)
+    if total is None:
+        total = totals.put(key, int(run(connection, statement, bound)[0][0]))
+    return total

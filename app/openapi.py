@@ -10,24 +10,25 @@
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlmodel import Session
 
 from app.db import Database
-from app.listing import NoParams, Resource
+from app.listing import Resource
 from app.problems import PROBLEM_JSON, ProblemError
 from app.routers import articles, entities, events, pledges, quotes
 
-RESOURCES: list[tuple[Resource, Callable[..., Any], Callable[..., Any]]] = [
-    (articles.RESOURCE, articles.shape, articles.read_article),
-    (entities.RESOURCE, entities.shape, entities.read_entity),
-    (quotes.RESOURCE, quotes.shape, quotes.read_quote),
-    (pledges.RESOURCE, pledges.shape, pledges.read_pledge),
-    (events.RESOURCE, events.shape, events.read_event),
+# resource, its list's shape(), its detail(), the name of its detail route's path parameter
+RESOURCES: list[tuple[Resource, Callable[..., Any], Callable[..., Any], str]] = [
+    (articles.RESOURCE, articles.shape, articles.detail, "article_id"),
+    (entities.RESOURCE, entities.shape, entities.detail, "entity_id"),
+    (quotes.RESOURCE, quotes.shape, quotes.detail, "quote_id"),
+    (pledges.RESOURCE, pledges.shape, pledges.detail, "pledge_id"),
+    (events.RESOURCE, events.shape, events.detail, "event_id"),
 ]
 
-LISTS = {f"/v1/{resource.name}" for resource, _, _ in RESOURCES}
+LISTS = {f"/v1/{resource.name}" for resource, _, _, _ in RESOURCES}
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
@@ -49,14 +50,16 @@ def _header(description: str) -> dict[str, Any]:
 def _examples(database: Database) -> dict[str, Any]:
     """path -> a real response body: the first item of each resource, as its list and detail routes show it."""
     examples: dict[str, Any] = {}
-    with Session(database.engine()) as session:
-        for resource, shape, read in RESOURCES:
-            row: Any = session.scalars(select(resource.table).order_by(resource.id_column).limit(1)).first()
+    with database.engine().connect() as connection:
+        for resource, shape, detail, parameter in RESOURCES:
+            row = connection.execute(select(*resource.columns).order_by(resource.id_column).limit(1)).first()
             if row is None:
                 continue
-            examples[f"/v1/{resource.name}"] = {"data": shape(session, [row]), "next_cursor": None, "next_url": None}
-            examples[resource.url("{" + read.__code__.co_varnames[0] + "}")] = read(row.id, NoParams(), session)
-    return examples
+            page = {"data": shape(connection, [row]), "next_cursor": None, "next_url": None}
+            examples[f"/v1/{resource.name}"] = page
+            examples[resource.url("{" + parameter + "}")] = detail(connection, row.id)
+    sent: dict[str, Any] = orjson.loads(orjson.dumps(examples))
+    return sent  # exactly what the routes send (stored JSON embedded as is)
 
 
 def install(app: FastAPI, database: Database) -> None:

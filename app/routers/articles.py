@@ -1,16 +1,19 @@
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlmodel import Session
+from sqlalchemy import Connection, Row
 
 from app import embed
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import ListParams, NoQuery, Resource, date_range, eq, fetch
 from app.models import Article
-from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import ArticleDetail, ArticlePublic, Page
+from app.sql import json_value
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 
@@ -45,15 +48,15 @@ RESOURCE = Resource(
 )
 
 
-def shape(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
-    publishers = embed.entity_summaries(session, [a.publisher_id for a in articles])
-    evidence = embed.evidence(session, "article", [a.id for a in articles])
+def shape(connection: Connection, articles: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    publishers = embed.entity_summaries(connection, [a.publisher_id for a in articles])
+    evidence = embed.evidence(connection, "article", [a.id for a in articles])
     return [
         {
             "id": a.id,
             "title": a.title,
             "publisher": publishers[a.publisher_id],
-            "published_on": a.published_on,
+            "published_on": json_value(a.published_on),
             "language": a.language,
             "source_url": a.url,
             "body": {"start": a.body_start, "end": a.body_end},
@@ -64,26 +67,28 @@ def shape(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("", response_model_exclude_unset=True)
-def list_articles(
-    params: Annotated[ArticleFilter, Query()], session: SessionDep, request: Request, response: Response
-) -> Page[ArticlePublic]:
+@router.get("", response_model=Page[ArticlePublic])
+async def list_articles(
+    params: Annotated[ArticleFilter, Query()], connection: ConnectionDep, request: Request
+) -> Response:
     """Articles, without their text (ask for one article to get it).
 
     `q` matches the article body. Sort keys: `published_on` (default descending), `title`, `id`.
     """
-    page = fetch(session, RESOURCE, params, request)
-    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+    page = fetch(connection, RESOURCE, params, request)
+    return page.response(shape(connection, page.rows))
 
 
-@router.get("/{article_id}")
-def read_article(
+@router.get("/{article_id}", response_model=ArticleDetail)
+async def read_article(
     article_id: Annotated[str, Path(description="Id of the article.", examples=["mt-2023-02-28-blinken-central-asia"])],
     _params: NoQuery,
-    session: SessionDep,
-) -> ArticleDetail:
+    connection: ConnectionDep,
+) -> Response:
     """One article with its full verbatim `text`: every evidence offset in the API points into it."""
-    article = session.get(Article, article_id)
-    if article is None:
-        raise ProblemError(404, f"There is no article {article_id!r}.")
-    return {**shape(session, [article])[0], "text": article.text}  # type: ignore[return-value]
+    return json_response(detail(connection, article_id))
+
+
+def detail(connection: Connection, article_id: str) -> dict[str, Any]:
+    article = RESOURCE.get(connection, article_id)
+    return {**shape(connection, [article])[0], "text": article.text}

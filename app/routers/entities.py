@@ -1,16 +1,20 @@
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row, bindparam
+from sqlmodel import col, select
 
 from app import embed
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, linked, one_of
 from app.models import Entity, EntityAffiliation, EntityAlias, EntityType, Mention
-from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import EntityDetail, EntityPublic, Page
+from app.sql import Prepared, in_values, values
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
@@ -49,14 +53,33 @@ RESOURCE = Resource(
 )
 
 
-def shape(session: Session, entities: list[Entity]) -> list[dict[str, Any]]:
-    aliases: dict[str, list[str]] = defaultdict(list)
-    for alias in session.exec(
-        select(EntityAlias)
-        .where(col(EntityAlias.entity_id).in_([e.id for e in entities]))
+ALIASES = Prepared(
+    lambda: (
+        select(EntityAlias.entity_id, EntityAlias.alias)
+        .where(in_values(EntityAlias.entity_id, "ids"))
         .order_by(col(EntityAlias.id))
-    ).all():
-        aliases[alias.entity_id].append(alias.alias)
+    )
+)
+AFFILIATIONS = Prepared(
+    lambda: (
+        select(EntityAffiliation.role, EntityAffiliation.organization_id)
+        .where(EntityAffiliation.entity_id == bindparam("id"))
+        .order_by(col(EntityAffiliation.id))
+    )
+)
+MENTIONS = Prepared(
+    lambda: (
+        select(Mention.article_id, Mention.start, Mention.end, Mention.text)
+        .where(Mention.entity_id == bindparam("id"))
+        .order_by(col(Mention.article_id), col(Mention.start))
+    )
+)
+
+
+def shape(connection: Connection, entities: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for entity_id, alias in ALIASES(connection, ids=values([e.id for e in entities])):
+        aliases[entity_id].append(alias)
     return [
         {
             "id": e.id,
@@ -77,42 +100,40 @@ def shape(session: Session, entities: list[Entity]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("", response_model_exclude_unset=True)
-def list_entities(
-    params: Annotated[EntityFilter, Query()], session: SessionDep, request: Request, response: Response
-) -> Page[EntityPublic]:
+@router.get("", response_model=Page[EntityPublic])
+async def list_entities(
+    params: Annotated[EntityFilter, Query()], connection: ConnectionDep, request: Request
+) -> Response:
     """Entities: the people, countries, organizations, places and groups the articles name.
 
     `q` matches names, aliases and descriptions. Sort keys: `name` (default), `type`, `mentions`, `quotes`, `id`.
     """
-    page = fetch(session, RESOURCE, params, request)
-    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+    page = fetch(connection, RESOURCE, params, request)
+    return page.response(shape(connection, page.rows))
 
 
-@router.get("/{entity_id}")
-def read_entity(
+@router.get("/{entity_id}", response_model=EntityDetail)
+async def read_entity(
     entity_id: Annotated[str, Path(description="Id of the entity.", examples=["antony-blinken"])],
     _params: NoQuery,
-    session: SessionDep,
-) -> EntityDetail:
+    connection: ConnectionDep,
+) -> Response:
     """One entity with its affiliations, every mention (its evidence) and links to its facts."""
-    entity = session.get(Entity, entity_id)
-    if entity is None:
-        raise ProblemError(404, f"There is no entity {entity_id!r}.")
-    detail = shape(session, [entity])[0]
-    affiliations = session.exec(
-        select(EntityAffiliation).where(EntityAffiliation.entity_id == entity_id).order_by(col(EntityAffiliation.id))
-    ).all()
-    organizations = embed.entity_summaries(session, [a.organization_id for a in affiliations])
-    mentions = session.exec(
-        select(Mention).where(Mention.entity_id == entity_id).order_by(col(Mention.article_id), col(Mention.start))
-    ).all()
-    detail["affiliations"] = [
-        {"role": a.role, "organization": organizations.get(a.organization_id) if a.organization_id else None}
-        for a in affiliations
+    return json_response(detail(connection, entity_id))
+
+
+def detail(connection: Connection, entity_id: str) -> dict[str, Any]:
+    entity = shape(connection, [RESOURCE.get(connection, entity_id)])[0]
+    affiliations = AFFILIATIONS(connection, id=entity_id)
+    organizations = embed.entity_summaries(connection, [org for _, org in affiliations])
+    mentions = MENTIONS(connection, id=entity_id)
+    entity["affiliations"] = [
+        {"role": role, "organization": organizations.get(org) if org else None} for role, org in affiliations
     ]
-    detail["mentions"] = [{"article": m.article_id, "start": m.start, "end": m.end, "text": m.text} for m in mentions]
-    detail["links"] = {
+    entity["mentions"] = [
+        {"article": article, "start": start, "end": end, "text": text} for article, start, end, text in mentions
+    ]
+    entity["links"] = {
         "quotes": f"/v1/quotes?speaker={entity_id}",
         "quotes_mentioning": f"/v1/quotes?mentions={entity_id}",
         "pledges_given": f"/v1/pledges?donor={entity_id}",
@@ -121,4 +142,4 @@ def read_entity(
         "events": f"/v1/events?participant={entity_id}",
         "events_located": f"/v1/events?location={entity_id}",
     }
-    return detail  # type: ignore[return-value]
+    return entity

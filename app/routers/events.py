@@ -1,17 +1,21 @@
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row
+from sqlmodel import col, select
 
 from app import embed
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
 from app.models import Event, EventParticipant, EventStatus, EventType
-from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import EventPublic, Page
+from app.sql import Prepared, in_values, json_value, values
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -56,18 +60,25 @@ RESOURCE = Resource(
 )
 
 
-def shape(session: Session, events: list[Event]) -> list[dict[str, Any]]:
-    ids = [e.id for e in events]
-    participants: dict[str, list[EventParticipant]] = defaultdict(list)
-    for link in session.exec(
-        select(EventParticipant).where(col(EventParticipant.event_id).in_(ids)).order_by(col(EventParticipant.position))
-    ).all():
-        participants[link.event_id].append(link)
-    entities = embed.entity_summaries(
-        session,
-        [e.location_id for e in events] + [p.entity_id for links in participants.values() for p in links],
+PARTICIPANTS = Prepared(
+    lambda: (
+        select(EventParticipant.event_id, EventParticipant.entity_id, EventParticipant.role)
+        .where(in_values(EventParticipant.event_id, "ids"))
+        .order_by(col(EventParticipant.position))
     )
-    evidence = embed.evidence(session, "event", ids)
+)
+
+
+def shape(connection: Connection, events: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    ids = [e.id for e in events]
+    participants: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for event_id, entity_id, role in PARTICIPANTS(connection, ids=values(ids)):
+        participants[event_id].append((entity_id, role))
+    entities = embed.entity_summaries(
+        connection,
+        [e.location_id for e in events] + [entity_id for links in participants.values() for entity_id, _ in links],
+    )
+    evidence = embed.evidence(connection, "event", ids)
     return [
         {
             "id": e.id,
@@ -75,10 +86,10 @@ def shape(session: Session, events: list[Event]) -> list[dict[str, Any]]:
             "type": e.type,
             "title": e.title,
             "description": e.description,
-            "date": e.date,
+            "date": json_value(e.date),
             "status": e.status,
             "location": entities[e.location_id] if e.location_id else None,
-            "participants": [{"entity": entities[p.entity_id], "role": p.role} for p in participants[e.id]],
+            "participants": [{"entity": entities[entity_id], "role": role} for entity_id, role in participants[e.id]],
             "evidence": evidence[e.id],
             "url": RESOURCE.url(e.id),
         }
@@ -86,27 +97,26 @@ def shape(session: Session, events: list[Event]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("", response_model_exclude_unset=True)
-def list_events(
-    params: Annotated[EventFilter, Query()], session: SessionDep, request: Request, response: Response
-) -> Page[EventPublic]:
+@router.get("", response_model=Page[EventPublic])
+async def list_events(params: Annotated[EventFilter, Query()], connection: ConnectionDep, request: Request) -> Response:
     """Events: what happened (or was planned) when and where, with location and participants embedded.
 
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by
     earliest possible day), `type`, `title`, `id`.
     """
-    page = fetch(session, RESOURCE, params, request)
-    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+    page = fetch(connection, RESOURCE, params, request)
+    return page.response(shape(connection, page.rows))
 
 
-@router.get("/{event_id}")
-def read_event(
+@router.get("/{event_id}", response_model=EventPublic)
+async def read_event(
     event_id: Annotated[str, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
     _params: NoQuery,
-    session: SessionDep,
-) -> EventPublic:
+    connection: ConnectionDep,
+) -> Response:
     """One event by id."""
-    event = session.get(Event, event_id)
-    if event is None:
-        raise ProblemError(404, f"There is no event {event_id!r}.")
-    return shape(session, [event])[0]  # type: ignore[return-value]
+    return json_response(detail(connection, event_id))
+
+
+def detail(connection: Connection, event_id: str) -> dict[str, Any]:
+    return shape(connection, [RESOURCE.get(connection, event_id)])[0]

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
-from app.db import Database, SessionDep
+from app.db import ConnectionDep, Database
 from app.listing import NoQuery
 from app.schemas import DatasetPublic, Health, Index
 
@@ -10,12 +10,12 @@ router = APIRouter(tags=["meta"])
 
 
 @router.get("/", include_in_schema=False)
-def home() -> RedirectResponse:
+async def home() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
 @router.get("/v1")
-def index(request: Request, _params: NoQuery) -> Index:
+async def index(request: Request, _params: NoQuery) -> Index:
     """The API and dataset version, how many items each resource has, and where they are."""
     database: Database = request.app.state.database
     info = database.info()
@@ -37,8 +37,8 @@ def index(request: Request, _params: NoQuery) -> Index:
 
 
 @router.get("/healthz")
-def health(request: Request, response: Response, _params: NoQuery, session: SessionDep) -> Health:
+async def health(request: Request, response: Response, _params: NoQuery, connection: ConnectionDep) -> Health:
     """Liveness and readiness: answers 200 once the database can be queried. Never cached."""
     response.headers["Cache-Control"] = "no-store"
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    connection.execute(text("SELECT 1"))
     return Health(status="ok", dataset_version=request.app.state.database.info().version)

@@ -1,13 +1,15 @@
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row
+from sqlmodel import col, select
 
 from app import embed
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import (
     CommaList,
     ListParams,
@@ -24,8 +26,10 @@ from app.listing import (
     one_of,
 )
 from app.models import Pledge, PledgeInitiative, PledgeRecipient, PledgeStatus
-from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import Page, PledgePublic
+from app.sql import Prepared, in_values, json_value, values
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
 
@@ -92,25 +96,37 @@ RESOURCE = Resource(
 )
 
 
-def shape(session: Session, pledges: list[Pledge]) -> list[dict[str, Any]]:
+RECIPIENTS = Prepared(
+    lambda: (
+        select(PledgeRecipient.pledge_id, PledgeRecipient.entity_id)
+        .where(in_values(PledgeRecipient.pledge_id, "ids"))
+        .order_by(col(PledgeRecipient.position))
+    )
+)
+INITIATIVES = Prepared(
+    lambda: (
+        select(PledgeInitiative.pledge_id, PledgeInitiative.name)
+        .where(in_values(PledgeInitiative.pledge_id, "ids"))
+        .order_by(col(PledgeInitiative.id))
+    )
+)
+
+
+def shape(connection: Connection, pledges: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     ids = [p.id for p in pledges]
     recipients: dict[str, list[str]] = defaultdict(list)
-    for link in session.exec(
-        select(PledgeRecipient).where(col(PledgeRecipient.pledge_id).in_(ids)).order_by(col(PledgeRecipient.position))
-    ).all():
-        recipients[link.pledge_id].append(link.entity_id)
+    for pledge_id, entity_id in RECIPIENTS(connection, ids=values(ids)):
+        recipients[pledge_id].append(entity_id)
     initiatives: dict[str, list[str]] = defaultdict(list)
-    for initiative in session.exec(
-        select(PledgeInitiative).where(col(PledgeInitiative.pledge_id).in_(ids)).order_by(col(PledgeInitiative.id))
-    ).all():
-        initiatives[initiative.pledge_id].append(initiative.name)
+    for pledge_id, name in INITIATIVES(connection, ids=values(ids)):
+        initiatives[pledge_id].append(name)
     entities = embed.entity_summaries(
-        session,
+        connection,
         [p.donor_id for p in pledges]
         + [p.announced_by_id for p in pledges]
         + [e for entity_ids in recipients.values() for e in entity_ids],
     )
-    evidence = embed.evidence(session, "pledge", ids)
+    evidence = embed.evidence(connection, "pledge", ids)
     return [
         {
             "id": p.id,
@@ -122,7 +138,7 @@ def shape(session: Session, pledges: list[Pledge]) -> list[dict[str, Any]]:
             "purpose": p.purpose,
             "initiatives": initiatives[p.id],
             "status": p.status,
-            "announced_on": p.announced_on,
+            "announced_on": json_value(p.announced_on),
             "evidence": evidence[p.id],
             "url": RESOURCE.url(p.id),
         }
@@ -130,7 +146,7 @@ def shape(session: Session, pledges: list[Pledge]) -> list[dict[str, Any]]:
     ]
 
 
-def _money(pledge: Pledge) -> dict[str, Any] | None:
+def _money(pledge: Row[Any]) -> dict[str, Any] | None:
     if pledge.amount_minor is None or pledge.amount is None:
         return None
     amount = int(pledge.amount) if pledge.amount.is_integer() else pledge.amount
@@ -142,26 +158,27 @@ def _money(pledge: Pledge) -> dict[str, Any] | None:
     }
 
 
-@router.get("", response_model_exclude_unset=True)
-def list_pledges(
-    params: Annotated[PledgeFilter, Query()], session: SessionDep, request: Request, response: Response
-) -> Page[PledgePublic]:
+@router.get("", response_model=Page[PledgePublic])
+async def list_pledges(
+    params: Annotated[PledgeFilter, Query()], connection: ConnectionDep, request: Request
+) -> Response:
     """Pledges: money and support promised, with donor, announcer and recipients embedded.
 
     Sort keys: `announced_on` (default), `donor`, `status`, `id`.
     """
-    page = fetch(session, RESOURCE, params, request)
-    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+    page = fetch(connection, RESOURCE, params, request)
+    return page.response(shape(connection, page.rows))
 
 
-@router.get("/{pledge_id}")
-def read_pledge(
+@router.get("/{pledge_id}", response_model=PledgePublic)
+async def read_pledge(
     pledge_id: Annotated[str, Path(description="Id of the pledge.", examples=["us-25m-central-asia-2023-02-28"])],
     _params: NoQuery,
-    session: SessionDep,
-) -> PledgePublic:
+    connection: ConnectionDep,
+) -> Response:
     """One pledge by id."""
-    pledge = session.get(Pledge, pledge_id)
-    if pledge is None:
-        raise ProblemError(404, f"There is no pledge {pledge_id!r}.")
-    return shape(session, [pledge])[0]  # type: ignore[return-value]
+    return json_response(detail(connection, pledge_id))
+
+
+def detail(connection: Connection, pledge_id: str) -> dict[str, Any]:
+    return shape(connection, [RESOURCE.get(connection, pledge_id)])[0]

@@ -1,17 +1,21 @@
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Row
+from sqlmodel import select
 
 from app import embed
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
 from app.models import Quote, QuoteKind, QuoteMention
-from app.problems import PROBLEM_RESPONSES, ProblemError
+from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import Page, QuotePublic
+from app.sql import Prepared, in_values, json_value, values
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
 
@@ -56,15 +60,20 @@ RESOURCE = Resource(
 )
 
 
-def shape(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
+MENTIONS = Prepared(
+    lambda: select(QuoteMention.quote_id, QuoteMention.entity_id).where(in_values(QuoteMention.quote_id, "ids"))
+)
+
+
+def shape(connection: Connection, quotes: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     ids = [q.id for q in quotes]
     mentioned: dict[str, list[str]] = defaultdict(list)
-    links = session.exec(select(QuoteMention).where(col(QuoteMention.quote_id).in_(ids))).all()
-    for link in links:
-        mentioned[link.quote_id].append(link.entity_id)
-    entities = embed.entity_summaries(session, [q.speaker_id for q in quotes] + [m.entity_id for m in links])
-    events = embed.event_summaries(session, [q.event_id for q in quotes])
-    evidence = embed.evidence(session, "quote", ids)
+    links = MENTIONS(connection, ids=values(ids))
+    for quote_id, entity_id in links:
+        mentioned[quote_id].append(entity_id)
+    entities = embed.entity_summaries(connection, [q.speaker_id for q in quotes] + [e for _, e in links])
+    events = embed.event_summaries(connection, [q.event_id for q in quotes])
+    evidence = embed.evidence(connection, "quote", ids)
     return [
         {
             "id": q.id,
@@ -72,7 +81,7 @@ def shape(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
             "speaker": entities[q.speaker_id],
             "kind": q.kind,
             "text": q.text,
-            "said_on": q.said_on,
+            "said_on": json_value(q.said_on),
             "event": events.get(q.event_id) if q.event_id else None,
             "mentions": sorted((entities[e] for e in mentioned[q.id]), key=lambda e: e["name"]),
             "evidence": evidence[q.id],
@@ -82,26 +91,25 @@ def shape(session: Session, quotes: list[Quote]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("", response_model_exclude_unset=True)
-def list_quotes(
-    params: Annotated[QuoteFilter, Query()], session: SessionDep, request: Request, response: Response
-) -> Page[QuotePublic]:
+@router.get("", response_model=Page[QuotePublic])
+async def list_quotes(params: Annotated[QuoteFilter, Query()], connection: ConnectionDep, request: Request) -> Response:
     """Quotes: who said what, with the speaker, the event and the entities referred to embedded.
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
     """
-    page = fetch(session, RESOURCE, params, request)
-    return page.envelope(shape(session, list(page.rows)), response)  # type: ignore[return-value]
+    page = fetch(connection, RESOURCE, params, request)
+    return page.response(shape(connection, page.rows))
 
 
-@router.get("/{quote_id}")
-def read_quote(
+@router.get("/{quote_id}", response_model=QuotePublic)
+async def read_quote(
     quote_id: Annotated[str, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
     _params: NoQuery,
-    session: SessionDep,
-) -> QuotePublic:
+    connection: ConnectionDep,
+) -> Response:
     """One quote by id."""
-    quote = session.get(Quote, quote_id)
-    if quote is None:
-        raise ProblemError(404, f"There is no quote {quote_id!r}.")
-    return shape(session, [quote])[0]  # type: ignore[return-value]
+    return json_response(detail(connection, quote_id))
+
+
+def detail(connection: Connection, quote_id: str) -> dict[str, Any]:
+    return shape(connection, [RESOURCE.get(connection, quote_id)])[0]

@@ -1,14 +1,15 @@
 import html
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, literal_column, select
 from sqlmodel import col
 
-from app.db import SessionDep
+from app.db import ConnectionDep
 from app.listing import MAX_QUERY_LENGTH, SEARCH_INDEX, CommaList, fts_query
 from app.problems import PROBLEM_RESPONSES
+from app.responses import json_response
 from app.schemas import Page, SearchHit
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
@@ -42,8 +43,8 @@ class SearchParams(BaseModel):
     limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
 
 
-@router.get("", response_model_exclude_unset=True)
-def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Page[SearchHit]:
+@router.get("", response_model=Page[SearchHit])
+async def search(params: Annotated[SearchParams, Query()], connection: ConnectionDep) -> Response:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
     Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
@@ -65,7 +66,7 @@ def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Pag
         )
         if type:
             statement = statement.where(col(SEARCH_INDEX.c.kind).in_(type))
-        for row in session.exec(statement).all():  # type: ignore[call-overload]
+        for row in connection.execute(statement):
             snippet = html.escape(row.snippet).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
             hits.append(
                 {
@@ -76,4 +77,4 @@ def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Pag
                     "url": f"/v1/{PATHS[row.kind]}/{row.id}",
                 }
             )
-    return {"data": hits, "next_cursor": None, "next_url": None}  # type: ignore[return-value]
+    return json_response({"data": hits, "next_cursor": None, "next_url": None})
