@@ -13,14 +13,14 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from types import UnionType
-from typing import Annotated, Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 from urllib.parse import urlencode
 
 from annotated_types import MinLen
-from fastapi import Query, Request, Response
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -93,7 +93,7 @@ class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-NoQuery = Annotated[NoParams, Query()]
+M = TypeVar("M", bound=BaseModel)
 
 
 def _is_list(annotation: Any) -> bool:
@@ -105,30 +105,38 @@ def _is_list(annotation: Any) -> bool:
     return False
 
 
-@cache
-def _query_parameters(endpoint: Callable[..., Any]) -> tuple[frozenset[str], frozenset[str]]:
-    """An endpoint's query parameters, and those of them that are lists (which may be given more than once)."""
-    names: set[str] = set()
-    lists: set[str] = set()
-    for hint in get_type_hints(endpoint, include_extras=True).values():
-        model = get_args(hint)[0] if get_origin(hint) is Annotated else hint
-        if isinstance(model, type) and issubclass(model, BaseModel):
-            names |= set(model.model_fields)
-            lists |= {name for name, info in model.model_fields.items() if _is_list(info.annotation)}
-    return frozenset(names), frozenset(lists)
+class QueryModel(Generic[M]):
+    """A dependency that reads the query string into ``model``, validated by pydantic in one call.
+
+    FastAPI can read a query model itself (``Annotated[Model, Query()]``), but walks its fields in Python on
+    every request, which costs more than the whole database work of a page; this does the same job for a
+    fraction. ``openapi`` documents the model's fields as the operation's query parameters, as FastAPI would.
+
+    List fields may be repeated (``x=a&x=b``); any other known parameter given twice is ambiguous: a 400, not a
+    silent last-wins. Validation errors leave as FastAPI's own, so they get the same problem document.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.lists = frozenset(name for name, info in model.model_fields.items() if _is_list(info.annotation))
+
+    async def __call__(self, request: Request) -> M:
+        raw: dict[str, Any] = {}
+        for name, value in request.query_params.multi_items():
+            if name in self.lists:
+                raw.setdefault(name, []).append(value)
+            elif name in raw and name in self.model.model_fields:
+                raise bad_parameter(name, "given more than once; give it once (list parameters take a,b)")
+            else:
+                raw[name] = value
+        try:
+            return self.model.model_validate(raw)
+        except ValidationError as exc:
+            errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None
 
 
-def reject_repeated_parameters(request: Request) -> None:
-    """``?speaker=a&speaker=b`` is ambiguous for a single-valued parameter: a 400, not a silent last-wins."""
-    route = request.scope.get("route")
-    if route is None:
-        return
-    known, lists = _query_parameters(route.endpoint)
-    seen: set[str] = set()
-    for name, _ in request.query_params.multi_items():
-        if name in seen and name in known and name not in lists:
-            raise bad_parameter(name, "given more than once; give it once (list parameters take a,b)")
-        seen.add(name)
+NoQuery = Annotated[NoParams, Depends(QueryModel(NoParams))]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the router's ``shape`` (batch look-ups in ``embed``) -> JSON. Errors from anywhe
 import hashlib
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
@@ -18,9 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import openapi, problems
 from app.db import Database
-from app.listing import reject_repeated_parameters
 from app.problems import ProblemError
-from app.routers import articles, entities, events, meta, pledges, quotes, search
 from app.settings import get_settings
 
 API_VERSION = "1.0.0"
@@ -142,7 +140,6 @@ def create_app(db_path: Path | None = None) -> FastAPI:
         title="Article Facts",
         version=API_VERSION,
         redirect_slashes=False,  # /v1/quotes/ is an unknown route (404), not a redirect
-        dependencies=[Depends(reject_repeated_parameters)],
         summary="The facts inside news articles, each pointing at the exact characters that support it.",
         description=(
             "Entities, quotes, pledges and events curated from news articles. Every fact carries `evidence`: "
@@ -163,7 +160,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     )
     app.state.database = database
     problems.install(app)
-    for module in (meta, articles, entities, quotes, pledges, events, search):
+    for module in openapi.ROUTERS:
         app.include_router(module.router)
     openapi.install(app, database)
     # Each middleware added wraps the ones before it: the last added (CORS) sees a request first.

@@ -8,16 +8,20 @@
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.db import Database
-from app.listing import Resource
+from app.listing import QueryModel, Resource
 from app.problems import PROBLEM_JSON, ProblemError
-from app.routers import articles, entities, events, pledges, quotes
+from app.routers import articles, entities, events, meta, pledges, quotes, search
+
+ROUTERS = (meta, articles, entities, quotes, pledges, events, search)
 
 # resource, its list's shape(), its detail(), the name of its detail route's path parameter
 RESOURCES: list[tuple[Resource, Callable[..., Any], Callable[..., Any], str]] = [
@@ -41,6 +45,30 @@ HEADERS = {
     "Cache-Control": "`public, max-age=60`.",
 }
 LINK = '`<next_url>; rel="next"` when there is a next page.'
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The OpenAPI parameters FastAPI itself documents for ``model`` read as a query model (see ``QueryModel``)."""
+
+    async def endpoint(params: Annotated[model, Query()]) -> None:  # type: ignore[valid-type]
+        """Documents the model only; never served."""
+
+    document = FastAPI()
+    document.get("/")(endpoint)
+    parameters: list[dict[str, Any]] = document.openapi()["paths"]["/"]["get"].get("parameters", [])
+    return parameters
+
+
+def _query_models() -> dict[str, type[BaseModel]]:
+    """path -> the query model its GET route reads through ``QueryModel``."""
+    models = {}
+    for module in ROUTERS:
+        for route in module.router.routes:
+            if isinstance(route, APIRoute):
+                for dependency in route.dependant.dependencies:
+                    if isinstance(dependency.call, QueryModel):
+                        models[route.path_format] = dependency.call.model
+    return models
 
 
 def _header(description: str) -> dict[str, Any]:
@@ -73,8 +101,14 @@ def install(app: FastAPI, database: Database) -> None:
             examples = _examples(database)
         except ProblemError:  # no database yet: the document is still complete, only without examples
             examples = {}
+        models = _query_models()
         for path, operations in schema["paths"].items():
             for operation in operations.values():
+                if path in models:
+                    parameters = _query_parameters(models[path])
+                    operation["parameters"] = operation.get("parameters", []) + parameters
+                    if not operation["parameters"]:
+                        del operation["parameters"]
                 responses = operation["responses"]
                 responses.pop("422", None)
                 for status, description in ERRORS.items():

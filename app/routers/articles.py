@@ -2,13 +2,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
 
 from app import embed
 from app.db import ConnectionDep
-from app.listing import ListParams, NoQuery, Resource, date_range, eq, fetch
+from app.listing import ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch
 from app.models import Article
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -69,7 +69,7 @@ def shape(connection: Connection, articles: Sequence[Row[Any]]) -> list[dict[str
 
 @router.get("", response_model=Page[ArticlePublic])
 async def list_articles(
-    params: Annotated[ArticleFilter, Query()], connection: ConnectionDep, request: Request
+    params: Annotated[ArticleFilter, Depends(QueryModel(ArticleFilter))], connection: ConnectionDep, request: Request
 ) -> Response:
     """Articles, without their text (ask for one article to get it).
 

@@ -2,14 +2,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row, bindparam
 from sqlmodel import col, select
 
 from app import embed
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, eq, fetch, linked, one_of
+from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, eq, fetch, linked, one_of
 from app.models import Entity, EntityAffiliation, EntityAlias, EntityType, Mention
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -102,7 +102,7 @@ def shape(connection: Connection, entities: Sequence[Row[Any]]) -> list[dict[str
 
 @router.get("", response_model=Page[EntityPublic])
 async def list_entities(
-    params: Annotated[EntityFilter, Query()], connection: ConnectionDep, request: Request
+    params: Annotated[EntityFilter, Depends(QueryModel(EntityFilter))], connection: ConnectionDep, request: Request
 ) -> Response:
     """Entities: the people, countries, organizations, places and groups the articles name.
 

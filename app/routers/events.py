@@ -3,14 +3,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
 from sqlmodel import col, select
 
 from app import embed
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
+from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch, linked, one_of
 from app.models import Event, EventParticipant, EventStatus, EventType
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -98,7 +98,9 @@ def shape(connection: Connection, events: Sequence[Row[Any]]) -> list[dict[str, 
 
 
 @router.get("", response_model=Page[EventPublic])
-async def list_events(params: Annotated[EventFilter, Query()], connection: ConnectionDep, request: Request) -> Response:
+async def list_events(
+    params: Annotated[EventFilter, Depends(QueryModel(EventFilter))], connection: ConnectionDep, request: Request
+) -> Response:
     """Events: what happened (or was planned) when and where, with location and participants embedded.
 
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by

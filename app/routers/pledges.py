@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
 from sqlmodel import col, select
@@ -14,6 +14,7 @@ from app.listing import (
     CommaList,
     ListParams,
     NoQuery,
+    QueryModel,
     Resource,
     date_range,
     eq,
@@ -160,7 +161,7 @@ def _money(pledge: Row[Any]) -> dict[str, Any] | None:
 
 @router.get("", response_model=Page[PledgePublic])
 async def list_pledges(
-    params: Annotated[PledgeFilter, Query()], connection: ConnectionDep, request: Request
+    params: Annotated[PledgeFilter, Depends(QueryModel(PledgeFilter))], connection: ConnectionDep, request: Request
 ) -> Response:
     """Pledges: money and support promised, with donor, announcer and recipients embedded.
 

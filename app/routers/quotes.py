@@ -3,14 +3,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
 from sqlmodel import select
 
 from app import embed
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, Resource, date_range, eq, fetch, linked, one_of
+from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch, linked, one_of
 from app.models import Quote, QuoteKind, QuoteMention
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -92,7 +92,9 @@ def shape(connection: Connection, quotes: Sequence[Row[Any]]) -> list[dict[str, 
 
 
 @router.get("", response_model=Page[QuotePublic])
-async def list_quotes(params: Annotated[QuoteFilter, Query()], connection: ConnectionDep, request: Request) -> Response:
+async def list_quotes(
+    params: Annotated[QuoteFilter, Depends(QueryModel(QuoteFilter))], connection: ConnectionDep, request: Request
+) -> Response:
     """Quotes: who said what, with the speaker, the event and the entities referred to embedded.
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.

@@ -1,13 +1,13 @@
 import html
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, literal_column, select
 from sqlmodel import col
 
 from app.db import ConnectionDep
-from app.listing import MAX_QUERY_LENGTH, SEARCH_INDEX, CommaList, fts_query
+from app.listing import MAX_QUERY_LENGTH, SEARCH_INDEX, CommaList, QueryModel, fts_query
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
 from app.schemas import Page, SearchHit
@@ -44,7 +44,9 @@ class SearchParams(BaseModel):
 
 
 @router.get("", response_model=Page[SearchHit])
-async def search(params: Annotated[SearchParams, Query()], connection: ConnectionDep) -> Response:
+async def search(
+    params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], connection: ConnectionDep
+) -> Response:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
     Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
