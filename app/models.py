@@ -95,9 +95,10 @@ class Article(SQLModel, table=True):
 class Mention(SQLModel, table=True):
     """One occurrence of an entity in an article: the entity's evidence."""
 
+    __table_args__ = (Index("ix_mention_entity_id_article", "entity_id", "article_id", "start"),)
     id: int | None = Field(default=None, primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
-    entity_id: str = Field(foreign_key="entity.id", index=True)
+    entity_id: str = Field(foreign_key="entity.id")
     start: int
     end: int
     text: str

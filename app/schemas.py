@@ -118,7 +118,10 @@ class EntityLinks(_Public):
 
 class EntityDetail(EntityPublic):
     affiliations: list[AffiliationPublic] = Field(description="Roles held by a person.")
-    mentions: list[MentionPublic] = Field(description="Every occurrence in the articles: the entity's evidence.")
+    mentions: list[MentionPublic] = Field(
+        description="Occurrences in the articles, the entity's evidence: the first 100 by article and offset "
+        "(`counts.mentions` is the total)."
+    )
     links: EntityLinks = Field(description="API URLs listing the entity's facts.")
 
 

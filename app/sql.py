@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Dialect, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
-from sqlalchemy.types import Boolean
+from sqlalchemy.types import NullType
 
 # Skipping SQLAlchemy's type processing means the driver binds dates itself: as ISO text, the form SQLAlchemy
 # stores them in on SQLite (an explicit adapter; Python 3.12 deprecates the implicit one).
@@ -30,7 +30,9 @@ class InJsonArray(ColumnElement[bool]):
     """``column IN (the values of a JSON array parameter)``."""
 
     inherit_cache = True
-    type = Boolean()
+    # Not Boolean: on SQLite SQLAlchemy would render a Boolean expression as `(...) = 1`, which hides the IN
+    # from the query planner and turns an index search into a full scan.
+    type = NullType()  # type: ignore[assignment]
 
     def __init__(self, column: Any, parameter: BindParameter[Any]) -> None:
         self.column = column

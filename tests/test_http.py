@@ -7,6 +7,7 @@ import pytest
 
 from app.loader import load
 from app.main import create_app
+from app.routers import entities
 from app.settings import get_settings
 from tests.conftest import ARTICLE_ID, SEEDS
 
@@ -178,3 +179,14 @@ async def test_cors_origins_can_be_restricted(db_path: Path, monkeypatch: pytest
         other = await client.get("/v1", headers={"Origin": "https://elsewhere.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://news.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+async def test_an_entity_detail_embeds_a_bounded_number_of_mentions(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = (await client.get("/v1/entities/antony-blinken")).json()
+    assert len(everything["mentions"]) == everything["counts"]["mentions"] > 2
+    monkeypatch.setattr(entities, "MAX_MENTIONS", 2)
+    capped = (await client.get("/v1/entities/antony-blinken")).json()
+    assert capped["mentions"] == everything["mentions"][:2]
+    assert capped["counts"]["mentions"] == everything["counts"]["mentions"]

@@ -72,8 +72,12 @@ MENTIONS = Prepared(
         select(Mention.article_id, Mention.start, Mention.end, Mention.text)
         .where(Mention.entity_id == bindparam("id"))
         .order_by(col(Mention.article_id), col(Mention.start))
+        .limit(bindparam("limit"))
     )
 )
+# A detail embeds this many mentions at most: a head of state is mentioned in every other article, and a detail
+# must stay small and fast. `counts.mentions` has the total.
+MAX_MENTIONS = 100
 
 
 def shape(connection: Connection, entities: Sequence[Row[Any]]) -> list[dict[str, Any]]:
@@ -126,7 +130,7 @@ def detail(connection: Connection, entity_id: str) -> dict[str, Any]:
     entity = shape(connection, [RESOURCE.get(connection, entity_id)])[0]
     affiliations = AFFILIATIONS(connection, id=entity_id)
     organizations = embed.entity_summaries(connection, [org for _, org in affiliations])
-    mentions = MENTIONS(connection, id=entity_id)
+    mentions = MENTIONS(connection, id=entity_id, limit=MAX_MENTIONS)
     entity["affiliations"] = [
         {"role": role, "organization": organizations.get(org) if org else None} for role, org in affiliations
     ]

@@ -55,6 +55,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_event_status_date", ["status", "date_earliest", "id"], unique=False)
         batch_op.create_index("ix_event_type_date", ["type", "date_earliest", "id"], unique=False)
 
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mention_entity_id"))
+        batch_op.create_index("ix_mention_entity_id_article", ["entity_id", "article_id", "start"], unique=False)
+
     with op.batch_alter_table("pledge", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pledge_announced_on_earliest"))
         batch_op.drop_index(batch_op.f("ix_pledge_donor_id"))
@@ -91,6 +95,10 @@ def downgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pledge_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_pledge_donor_id"), ["donor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_pledge_announced_on_earliest"), ["announced_on_earliest"], unique=False)
+
+    with op.batch_alter_table("mention", schema=None) as batch_op:
+        batch_op.drop_index("ix_mention_entity_id_article")
+        batch_op.create_index(batch_op.f("ix_mention_entity_id"), ["entity_id"], unique=False)
 
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index("ix_event_type_date")
