@@ -41,7 +41,7 @@ from app.evidence import fold
 from app.problems import ProblemError, bad_parameter
 from app.responses import json_response
 from app.settings import get_settings
-from app.sql import CompiledSQL, compile_sql, in_values, run, values
+from app.sql import CompiledSQL, compile_sql, in_values, json_value, run, values
 
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
@@ -198,11 +198,14 @@ class Resource:
     search_kind: str
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
+    page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
     _statements: dict[Hashable, CompiledSQL] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.id_column = cast(Any, self.table).id
         self.columns = list(cast(Any, self.table).__table__.columns)
+        keys = {"id", "doc", *(column.key for column in self.sorts.values())}
+        self.page_columns = [column for column in self.columns if column.key in keys]
         self.sorts = {**self.sorts, "id": self.id_column}
 
     def url(self, item_id: str) -> str:
@@ -237,9 +240,13 @@ class PageResult:
     next_url: str | None
     total: int | None
 
-    def response(self, data: list[Any]) -> Response:
-        """The page envelope as JSON, with a ``Link`` header to the next page."""
-        page: dict[str, Any] = {"data": data, "next_cursor": self.next_cursor, "next_url": self.next_url}
+    def response(self) -> Response:
+        """The page envelope as JSON (the items as rendered at load time), with a ``Link`` to the next page."""
+        page: dict[str, Any] = {
+            "data": [json_value(row.doc) for row in self.rows],
+            "next_cursor": self.next_cursor,
+            "next_url": self.next_url,
+        }
         if self.total is not None:
             page["total"] = self.total
         headers = {"Link": f'<{self.next_url}>; rel="next"'} if self.next_url else None
@@ -395,7 +402,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         return where
 
     def page() -> Any:
-        query = select(*resource.columns).where(*conditions())
+        query = select(*resource.page_columns).where(*conditions())
         if params.cursor:
             query = query.where(_after(columns))
         order = (col.desc() if desc else col.asc() for col, desc in columns)

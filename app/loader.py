@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
+from app import documents
 from app.db import open_engine
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.seeds import Dataset, compile_seeds, seed_files
@@ -92,6 +93,7 @@ def write(dataset: Dataset, path: Path) -> None:
                 text("INSERT INTO search_index (kind, id, label, body) VALUES (:kind, :id, :label, :body)"),
                 [vars(doc) for doc in dataset.search],
             )
+            documents.render(connection)
         with engine.connect() as connection:
             problems = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
             if problems != ["ok"]:

@@ -56,6 +56,7 @@ class Entity(SQLModel, table=True):
     quote_count: int = Field(default=0, index=True)
     pledge_count: int = 0
     event_count: int = 0
+    doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
 
 
 class EntityAlias(SQLModel, table=True):
@@ -90,6 +91,7 @@ class Article(SQLModel, table=True):
     body_start: int
     body_end: int
     sha256: str
+    doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
 
 
 class Mention(SQLModel, table=True):
@@ -121,6 +123,7 @@ class Quote(SQLModel, table=True):
     said_on: DateObject = Field(sa_type=JSON)
     said_on_earliest: dt.date  # indexed with id below, for the default sort
     said_on_latest: dt.date = Field(index=True)
+    doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
 
 
 class QuoteMention(SQLModel, table=True):
@@ -151,6 +154,7 @@ class Pledge(SQLModel, table=True):
     announced_on: DateObject = Field(sa_type=JSON)
     announced_on_earliest: dt.date
     announced_on_latest: dt.date = Field(index=True)
+    doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
 
 
 class PledgeRecipient(SQLModel, table=True):
@@ -184,6 +188,7 @@ class Event(SQLModel, table=True):
     date: DateObject = Field(sa_type=JSON)
     date_earliest: dt.date
     date_latest: dt.date = Field(index=True)
+    doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
 
 
 class EventParticipant(SQLModel, table=True):

@@ -20,19 +20,20 @@ from app.db import Database
 from app.listing import QueryModel, Resource
 from app.problems import PROBLEM_JSON, ProblemError
 from app.routers import articles, entities, events, meta, pledges, quotes, search
+from app.sql import json_value
 
 ROUTERS = (meta, articles, entities, quotes, pledges, events, search)
 
-# resource, its list's shape(), its detail(), the name of its detail route's path parameter
-RESOURCES: list[tuple[Resource, Callable[..., Any], Callable[..., Any], str]] = [
-    (articles.RESOURCE, articles.shape, articles.detail, "article_id"),
-    (entities.RESOURCE, entities.shape, entities.detail, "entity_id"),
-    (quotes.RESOURCE, quotes.shape, quotes.detail, "quote_id"),
-    (pledges.RESOURCE, pledges.shape, pledges.detail, "pledge_id"),
-    (events.RESOURCE, events.shape, events.detail, "event_id"),
+# resource, its detail(), the name of its detail route's path parameter
+RESOURCES: list[tuple[Resource, Callable[..., Any], str]] = [
+    (articles.RESOURCE, articles.detail, "article_id"),
+    (entities.RESOURCE, entities.detail, "entity_id"),
+    (quotes.RESOURCE, quotes.detail, "quote_id"),
+    (pledges.RESOURCE, pledges.detail, "pledge_id"),
+    (events.RESOURCE, events.detail, "event_id"),
 ]
 
-LISTS = {f"/v1/{resource.name}" for resource, _, _, _ in RESOURCES}
+LISTS = {f"/v1/{resource.name}" for resource, _, _ in RESOURCES}
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
@@ -79,11 +80,11 @@ def _examples(database: Database) -> dict[str, Any]:
     """path -> a real response body: the first item of each resource, as its list and detail routes show it."""
     examples: dict[str, Any] = {}
     with database.engine().connect() as connection:
-        for resource, shape, detail, parameter in RESOURCES:
+        for resource, detail, parameter in RESOURCES:
             row = connection.execute(select(*resource.columns).order_by(resource.id_column).limit(1)).first()
             if row is None:
                 continue
-            page = {"data": shape(connection, [row]), "next_cursor": None, "next_url": None}
+            page = {"data": [json_value(row.doc)], "next_cursor": None, "next_url": None}
             examples[f"/v1/{resource.name}"] = page
             examples[resource.url("{" + parameter + "}")] = detail(connection, row.id)
     sent: dict[str, Any] = orjson.loads(orjson.dumps(examples))

@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -75,8 +76,7 @@ async def list_articles(
 
     `q` matches the article body. Sort keys: `published_on` (default descending), `title`, `id`.
     """
-    page = fetch(connection, RESOURCE, params, request)
-    return page.response(shape(connection, page.rows))
+    return fetch(connection, RESOURCE, params, request).response()
 
 
 @router.get("/{article_id}", response_model=ArticleDetail)
@@ -91,4 +91,4 @@ async def read_article(
 
 def detail(connection: Connection, article_id: str) -> dict[str, Any]:
     article = RESOURCE.get(connection, article_id)
-    return {**shape(connection, [article])[0], "text": article.text}
+    return {**orjson.loads(article.doc), "text": article.text}

@@ -2,6 +2,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row, bindparam
@@ -112,8 +113,7 @@ async def list_entities(
 
     `q` matches names, aliases and descriptions. Sort keys: `name` (default), `type`, `mentions`, `quotes`, `id`.
     """
-    page = fetch(connection, RESOURCE, params, request)
-    return page.response(shape(connection, page.rows))
+    return fetch(connection, RESOURCE, params, request).response()
 
 
 @router.get("/{entity_id}", response_model=EntityDetail)
@@ -127,7 +127,7 @@ async def read_entity(
 
 
 def detail(connection: Connection, entity_id: str) -> dict[str, Any]:
-    entity = shape(connection, [RESOURCE.get(connection, entity_id)])[0]
+    entity: dict[str, Any] = orjson.loads(RESOURCE.get(connection, entity_id).doc)
     affiliations = AFFILIATIONS(connection, id=entity_id)
     organizations = embed.entity_summaries(connection, [org for _, org in affiliations])
     mentions = MENTIONS(connection, id=entity_id, limit=MAX_MENTIONS)

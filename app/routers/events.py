@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -106,8 +107,7 @@ async def list_events(
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by
     earliest possible day), `type`, `title`, `id`.
     """
-    page = fetch(connection, RESOURCE, params, request)
-    return page.response(shape(connection, page.rows))
+    return fetch(connection, RESOURCE, params, request).response()
 
 
 @router.get("/{event_id}", response_model=EventPublic)
@@ -121,4 +121,5 @@ async def read_event(
 
 
 def detail(connection: Connection, event_id: str) -> dict[str, Any]:
-    return shape(connection, [RESOURCE.get(connection, event_id)])[0]
+    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, event_id).doc)
+    return document

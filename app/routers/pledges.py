@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -167,8 +168,7 @@ async def list_pledges(
 
     Sort keys: `announced_on` (default), `donor`, `status`, `id`.
     """
-    page = fetch(connection, RESOURCE, params, request)
-    return page.response(shape(connection, page.rows))
+    return fetch(connection, RESOURCE, params, request).response()
 
 
 @router.get("/{pledge_id}", response_model=PledgePublic)
@@ -182,4 +182,5 @@ async def read_pledge(
 
 
 def detail(connection: Connection, pledge_id: str) -> dict[str, Any]:
-    return shape(connection, [RESOURCE.get(connection, pledge_id)])[0]
+    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, pledge_id).doc)
+    return document

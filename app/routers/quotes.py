@@ -3,6 +3,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -99,8 +100,7 @@ async def list_quotes(
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
     """
-    page = fetch(connection, RESOURCE, params, request)
-    return page.response(shape(connection, page.rows))
+    return fetch(connection, RESOURCE, params, request).response()
 
 
 @router.get("/{quote_id}", response_model=QuotePublic)
@@ -114,4 +114,5 @@ async def read_quote(
 
 
 def detail(connection: Connection, quote_id: str) -> dict[str, Any]:
-    return shape(connection, [RESOURCE.get(connection, quote_id)])[0]
+    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, quote_id).doc)
+    return document
