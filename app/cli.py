@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     load_cmd = commands.add_parser("load", help="validate the seeds and atomically rebuild the database")
     load_cmd.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
     load_cmd.add_argument("--db", type=Path, default=settings.db, help="database file (env ARTICLE_FACTS_DB)")
+    load_cmd.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="replace the database even if the new data has less than half of some kind of fact it holds",
+    )
 
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
     serve.add_argument("--db", type=Path, default=settings.db, help="database file (env ARTICLE_FACTS_DB)")
@@ -33,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             dataset = compile_seeds(args.seeds)
             print(f"{args.seeds}: ok, {len(dataset.rows)} rows, dataset version {dataset.version}")
         elif args.command == "load":
-            dataset = load(args.seeds, args.db)
+            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
             print(f"loaded {args.db}: dataset version {dataset.version}")
         else:
             return _serve(args)
