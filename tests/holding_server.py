@@ -1,0 +1,105 @@
+"""Test-only: `article-facts serve` with the real app wrapped so that a test can hold a request where it chooses.
+
+The shutdown and reload tests need requests that are certainly in flight when the signal or the swap comes, and
+the API answers in milliseconds; sleeping for a guessed while would make those tests slow and still racy. So a
+request sent with ``X-Test-Hold: <point> <name>`` stops at ``<point>``, creates ``<name>.held`` in the hold
+folder and waits until the test creates ``<name>.release`` (or ``all.release``) there:
+
+- ``request``: before the app sees the request (it is in flight for the server, no database touched yet);
+- ``query``: right after the request's first SQL statement, its database connection in hand.
+
+Requests without the header are not touched. The product has no such hook: this module wraps ``create_app``
+from outside and then runs the real command line, so the server under test is ``article-facts serve`` itself,
+with its settings and uvicorn options. Run as ``python -m tests.holding_server HOLD_DIR serve --db ... --port ...``.
+"""
+
+import asyncio
+import contextvars
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import app.main
+from app import cli
+
+HEADER = "x-test-hold"
+MAX_HOLD_S = 30  # a forgotten release must not hang a test run
+
+
+class Hold:
+    def __init__(self, folder: Path, name: str) -> None:
+        self.held = folder / f"{name}.held"
+        self.releases = (folder / f"{name}.release", folder / "all.release")
+        self.deadline = time.monotonic() + MAX_HOLD_S
+        self.pending = True
+
+    def released(self) -> bool:
+        return any(path.exists() for path in self.releases) or time.monotonic() > self.deadline
+
+
+HOLD_AFTER_QUERY: contextvars.ContextVar[Hold | None] = contextvars.ContextVar("hold_after_query", default=None)
+
+
+class Holding:
+    def __init__(self, inner: ASGIApp, folder: Path) -> None:
+        self.inner = inner
+        self.folder = folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        value = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
+        if value is None:
+            await self.inner(scope, receive, send)
+            return
+        point, name = value.split()
+        assert point in ("request", "query") and re.fullmatch(r"[a-z0-9-]+", name), value
+        hold = Hold(self.folder, name)
+        if point == "request":
+            hold.pending = False
+            hold.held.touch()
+            while not hold.released():
+                await asyncio.sleep(0.01)
+        else:
+            # Sync routes run in a worker thread with a copy of this context; the Hold object itself is shared.
+            HOLD_AFTER_QUERY.set(hold)
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Tells the test that the hold really happened (and where), so it cannot pass by accident.
+                done = "held" if not hold.pending else "not-held"
+                message = {**message, "headers": [*message["headers"], (b"x-test-hold", done.encode())]}
+            await send(message)
+
+        await self.inner(scope, receive, send_marked)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _hold_after_first_query(*_args: Any) -> None:
+    hold = HOLD_AFTER_QUERY.get()
+    if hold is None or not hold.pending:
+        return
+    hold.pending = False
+    hold.held.touch()
+    while not hold.released():
+        time.sleep(0.01)
+
+
+def command(holds: Path, db: Path) -> list[str]:
+    """The command line of `article-facts serve --db DB` run through this module (``running_server`` adds the port)."""
+    return [sys.executable, "-m", "tests.holding_server", str(holds), "serve", "--db", str(db)]
+
+
+def main() -> int:
+    folder = Path(sys.argv[1])
+    create_app = app.main.create_app
+    app.main.create_app = lambda db_path=None: Holding(create_app(db_path), folder)  # type: ignore[assignment,return-value]
+    return cli.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
