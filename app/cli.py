@@ -31,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--seeds", type=Path, default=settings.seeds, help="seed folder (env ARTICLE_FACTS_SEEDS)")
     serve.add_argument("--host", default=settings.host, help="address to bind (env ARTICLE_FACTS_HOST)")
     serve.add_argument("--port", type=int, default=settings.port, help="port to bind (env ARTICLE_FACTS_PORT)")
+    serve.add_argument(
+        "--graceful-shutdown",
+        type=int,
+        default=settings.graceful_shutdown_s,
+        metavar="SECONDS",
+        help="on SIGTERM, stop accepting connections and let running requests finish for at most this long "
+        "(env ARTICLE_FACTS_GRACEFUL_SHUTDOWN_S)",
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -61,7 +69,15 @@ def _serve(args: argparse.Namespace) -> int:
     if needs_build(args.seeds, args.db):
         dataset = load(args.seeds, args.db)
         print(f"built {args.db}: dataset version {dataset.version}", file=sys.stderr)
-    uvicorn.run(create_app(args.db), host=args.host, port=args.port, access_log=False)
+    # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
+    # requests finish for up to the grace period, then cancels what is left and exits.
+    uvicorn.run(
+        create_app(args.db),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        timeout_graceful_shutdown=args.graceful_shutdown,
+    )
     return 0
 
 
