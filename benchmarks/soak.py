@@ -76,13 +76,16 @@ def replaced_files_open(pid: int) -> list[str]:
     return [target for target in targets if target.endswith(" (deleted)")]
 
 
-def summary(values: list[int]) -> dict[str, int]:
+def summary(values: list[int]) -> dict[str, Any]:
+    """First/min/max/last, the drift over the run and over its second half (past warm-up), and every sample."""
     return {
         "first": values[0],
         "min": min(values),
         "max": max(values),
         "last": values[-1],
         "drift": values[-1] - values[0],
+        "second_half_drift": values[-1] - values[len(values) // 2],
+        "samples": values,
     }
 
 
@@ -219,7 +222,7 @@ def main() -> int:
         "failed_reloads": failed_reloads,
         "rss_kib": summary(samples.rss_kib),
         "fds": summary(samples.fds),
-        "samples": len(samples.fds),
+        "sample_every_s": args.sample,
         "replaced_files_open_at_end": replaced_open,
         "server_exit": server.returncode,
         "load_average_1_5_15_at_end": os.getloadavg(),  # the machine is shared: how busy it was
@@ -232,8 +235,10 @@ def main() -> int:
         f"max {soak['latency_ms']['max']:.1f} ms\n"
         f"reloads: {len(reload_log)}, failed {len(failed_reloads)}; replaced files still open: {len(replaced_open)}\n"
         f"RSS MiB first {rss['first'] / 1024:.1f} min {rss['min'] / 1024:.1f} max {rss['max'] / 1024:.1f} "
-        f"last {rss['last'] / 1024:.1f} drift {rss['drift'] / 1024:+.1f}; "
+        f"last {rss['last'] / 1024:.1f} drift {rss['drift'] / 1024:+.1f} "
+        f"(second half {rss['second_half_drift'] / 1024:+.1f}); "
         f"fds first {fds['first']} min {fds['min']} max {fds['max']} last {fds['last']} drift {fds['drift']:+d} "
+        f"(second half {fds['second_half_drift']:+d}) "
         f"({len(samples.fds)} samples every {args.sample:g} s); "
         f"load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )

@@ -33,11 +33,17 @@ MAX_HOLD_S = 30  # a forgotten release must not hang a test run
 
 
 class Hold:
+    """One request's hold: announced by ``<name>.held``, ended by ``<name>.release`` or ``all.release``."""
+
     def __init__(self, folder: Path, name: str) -> None:
         self.held = folder / f"{name}.held"
         self.releases = (folder / f"{name}.release", folder / "all.release")
         self.deadline = time.monotonic() + MAX_HOLD_S
-        self.pending = True
+        self.happened = False
+
+    def begin(self) -> None:
+        self.happened = True
+        self.held.touch()
 
     def released(self) -> bool:
         return any(path.exists() for path in self.releases) or time.monotonic() > self.deadline
@@ -60,8 +66,7 @@ class Holding:
         assert point in ("request", "query") and re.fullmatch(r"[a-z0-9-]+", name), value
         hold = Hold(self.folder, name)
         if point == "request":
-            hold.pending = False
-            hold.held.touch()
+            hold.begin()
             while not hold.released():
                 await asyncio.sleep(0.01)
         else:
@@ -71,8 +76,8 @@ class Holding:
         async def send_marked(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # Tells the test that the hold really happened (and where), so it cannot pass by accident.
-                done = "held" if not hold.pending else "not-held"
-                message = {**message, "headers": [*message["headers"], (b"x-test-hold", done.encode())]}
+                outcome = b"held" if hold.happened else b"not-held"
+                message = {**message, "headers": [*message["headers"], (b"x-test-hold", outcome)]}
             await send(message)
 
         await self.inner(scope, receive, send_marked)
@@ -81,10 +86,9 @@ class Holding:
 @event.listens_for(Engine, "after_cursor_execute")
 def _hold_after_first_query(*_args: Any) -> None:
     hold = HOLD_AFTER_QUERY.get()
-    if hold is None or not hold.pending:
+    if hold is None or hold.happened:
         return
-    hold.pending = False
-    hold.held.touch()
+    hold.begin()
     while not hold.released():
         time.sleep(0.01)
 

@@ -21,7 +21,7 @@ import pytest
 
 from app.cli import main
 from tests import holding_server
-from tests.conftest import ARTICLE_FACTS, ARTICLE_ID, SEEDS, running_server
+from tests.conftest import ARTICLE_FACTS, ARTICLE_ID, running_server
 from tests.holding_server import HEADER
 from tests.test_loader import edit
 
@@ -199,25 +199,12 @@ def test_a_request_running_during_a_load_finishes_on_the_old_data(server: Server
     # The next request of the same kind gets the new data.
     again = httpx.get(url).json()["data"]
     assert {quote["speaker"]["name"] for quote in again} == {"Antony Blinken (loaded while a request ran)"}
-
-
-def test_replaced_database_files_are_closed(server: Server, tmp_path: Path) -> None:
-    """Loads that requests straddle leave no replaced file open in the server: old connections are closed."""
-    for n in range(3):
-        seeds = tmp_path / f"seeds-{n}"
-        shutil.copytree(SEEDS, seeds)
-        rename_blinken(seeds, f"Antony Blinken ({n})")
-        with ThreadPoolExecutor(1) as pool:
-            running = pool.submit(httpx.get, f"{server.base}/v1/quotes", headers={HEADER: f"query straddle-{n}"})
-            wait_for(server.holds / f"straddle-{n}.held")
-            assert main(["load", str(seeds), "--db", str(server.db)]) == 0
-            assert blinken(server.base) == f"Antony Blinken ({n})"
-            (server.holds / f"straddle-{n}.release").touch()
-            assert running.result(timeout=40).status_code == 200
-    with httpx.Client(base_url=server.base) as client:
-        for path in PATHS:
-            assert client.get(path).status_code == 200
-    assert deleted_files_open(server.pid, server.db) == []
+    # And the replaced file is closed, by the connections idle at the swap and by the one the request held:
+    # nothing is left for the garbage collector, which would leave one open file per reload for a long while.
+    deadline = time.monotonic() + 10
+    while deleted_files_open(server.pid, server.db):
+        assert time.monotonic() < deadline, "the replaced database file is still open 10 s after its last request"
+        time.sleep(0.05)
 
 
 def digest(path: Path) -> str:
