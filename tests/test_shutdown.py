@@ -83,5 +83,9 @@ def test_a_request_longer_than_the_grace_period_does_not_keep_the_process(tmp_pa
         signalled = time.monotonic()
         assert process.wait(timeout=grace_s + 10) == -signal.SIGTERM
         assert time.monotonic() - signalled >= grace_s  # it did wait for the request, for the grace period
-        # uvicorn cancels it and answers for it (a plain 500): a bounded shutdown cuts off what outlives the grace.
-        assert stuck.result(timeout=30).status_code != 200
+        # Cut off, and told so in a way a client can act on.
+        response = stuck.result(timeout=30)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "5"
+        assert response.json()["detail"] == "The server is shutting down; try again."
