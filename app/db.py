@@ -86,7 +86,7 @@ def _retire(engine: Engine) -> None:
     """Close a replaced file's connections: the idle ones now, each one still in use when its request returns it.
 
     Left to the garbage collector, each would keep the replaced file (and a file descriptor) open for as long
-    as the old pool lingers; the test of repeated reloads saw them pile up.
+    as the old pool lingers: one more open file per reload (tests/test_reload.py checks it is closed).
     """
     event.listen(engine.pool, "checkin", _close_on_checkin)
     engine.dispose()

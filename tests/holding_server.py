@@ -83,7 +83,6 @@ class Holding:
         await self.inner(scope, receive, send_marked)
 
 
-@event.listens_for(Engine, "after_cursor_execute")
 def _hold_after_first_query(*_args: Any) -> None:
     hold = HOLD_AFTER_QUERY.get()
     if hold is None or hold.happened:
@@ -100,8 +99,10 @@ def command(holds: Path, db: Path) -> list[str]:
 
 def main() -> int:
     folder = Path(sys.argv[1])
+    # Registered here, in the server process only: tests import this module for its names.
+    event.listen(Engine, "after_cursor_execute", _hold_after_first_query)
     create_app = app.main.create_app
-    app.main.create_app = lambda db_path=None: Holding(create_app(db_path), folder)  # type: ignore[assignment,return-value]
+    app.main.create_app = lambda db_path=None: Holding(create_app(db_path), folder)
     return cli.main(sys.argv[2:])
 
 
