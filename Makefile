@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck check load lock chromium clean coverage
+.PHONY: run test lint typecheck check load lock chromium clean coverage soak
 
 $(INSTALLED): requirements-dev.lock pyproject.toml
 	@# Debian's own python3 keeps venv's pip bootstrap in a separate package.
@@ -43,6 +43,11 @@ lock: $(INSTALLED)  ## re-pin the dependencies after editing pyproject.toml
 
 chromium:  ## Debian's Chromium, for the browser test (tools that download their own browser fail offline)
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+DURATION ?= 300
+soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with reloads, watching memory and open files
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

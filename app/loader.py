@@ -2,7 +2,9 @@
 
 The new database is written to a temporary file next to the target (migrations, then every row in one
 transaction, then integrity and foreign-key checks) and renamed over the target only when all of that passed.
-On any failure the target is untouched and the temporary file is removed.
+On any failure the target is untouched and the temporary file is removed. A load that would leave far fewer
+facts of some kind than the database it replaces is refused unless asked for (``allow_shrink``): a truncated
+or half-merged seed file is often still valid YAML, and a valid but gutted data set would otherwise go live.
 """
 
 import os
@@ -17,13 +19,17 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from app import documents
 from app.db import open_engine
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.seeds import Dataset, compile_seeds, seed_files
 from app.settings import PROJECT_ROOT
+
+# A load may drop at most this share of any kind of fact (articles, entities, mentions, quotes, pledges, events)
+# that the database it replaces has, unless ``allow_shrink``: more than that is a gutted file, not curation.
+MAX_SHRINK = 0.5
 
 
 class LoadError(Exception):
@@ -40,9 +46,11 @@ def migrate(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-def load(seeds: Path, target: Path) -> Dataset:
+def load(seeds: Path, target: Path, allow_shrink: bool = False) -> Dataset:
     """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data."""
     dataset = compile_seeds(seeds)
+    if not allow_shrink:
+        check_shrink(fact_counts(dataset), served_counts(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
     os.close(fd)
@@ -64,6 +72,48 @@ def load(seeds: Path, target: Path) -> Dataset:
     return dataset
 
 
+def fact_counts(dataset: Dataset) -> dict[str, int]:
+    return {
+        "articles": dataset.count(Article),
+        "entities": dataset.count(Entity),
+        "mentions": dataset.count(Mention),
+        "quotes": dataset.count(Quote),
+        "pledges": dataset.count(Pledge),
+        "events": dataset.count(Event),
+    }
+
+
+def served_counts(target: Path) -> dict[str, int] | None:
+    """The fact counts of the database at ``target``; None when there is none to compare with (missing, not ours)."""
+    if not target.exists():
+        return None
+    engine = open_engine(target, read_only=True)
+    try:
+        with Session(engine) as session:
+            info = session.get(DatasetInfo, 1)
+    except SQLAlchemyError:  # not a database of ours, or of a schema without dataset_info: a full rebuild
+        return None
+    finally:
+        engine.dispose()
+    return dict(info.counts) if info else None
+
+
+def check_shrink(new: dict[str, int], old: dict[str, int] | None) -> None:
+    """Refuse new counts that lose more than MAX_SHRINK of any kind of fact the served database has."""
+    if old is None:
+        return
+    shrunk = [
+        f"{kind} {count} -> {new.get(kind, 0)}"
+        for kind, count in old.items()
+        if new.get(kind, 0) < count * (1 - MAX_SHRINK)
+    ]
+    if shrunk:
+        raise LoadError(
+            f"refusing to drop more than {MAX_SHRINK:.0%} of a kind of fact the database holds "
+            f"({', '.join(shrunk)}); if that is intended, load again with --allow-shrink"
+        )
+
+
 def write(dataset: Dataset, path: Path) -> None:
     engine = open_engine(path)
     try:
@@ -72,14 +122,7 @@ def write(dataset: Dataset, path: Path) -> None:
         info = DatasetInfo(
             version=dataset.version,
             loaded_at=datetime.now(UTC).replace(microsecond=0),
-            counts={
-                "articles": dataset.count(Article),
-                "entities": dataset.count(Entity),
-                "mentions": dataset.count(Mention),
-                "quotes": dataset.count(Quote),
-                "pledges": dataset.count(Pledge),
-                "events": dataset.count(Event),
-            },
+            counts=fact_counts(dataset),
         )
         by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in [*dataset.rows, info]:

@@ -16,6 +16,14 @@ class Settings(BaseSettings):
     seeds: Path = Field(PROJECT_ROOT / "seeds", description="Seed folder the database is built from.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, description="Port `serve` binds to.")
+    graceful_shutdown_s: int = Field(
+        5,
+        ge=1,
+        description=(
+            "Seconds `serve` lets running requests finish after SIGTERM/SIGINT before it cancels them and exits; "
+            "below Docker's 10 s stop timeout, so the process ends on its own before it is killed."
+        ),
+    )
     cors_origins: list[str] = Field(
         ["*"], description="Origins allowed to read the API from a browser (JSON list); `*` means any."
     )

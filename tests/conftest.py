@@ -1,5 +1,6 @@
 """Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client."""
 
+import os
 import shutil
 import signal
 import socket
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -80,21 +82,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`article-facts serve` on a free loopback port, building its database from the seeds on start."""
-    db = tmp_path_factory.mktemp("live") / "facts.sqlite3"
+@contextmanager
+def running_server(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run a server command with ``--port <free port>`` appended until it answers /healthz; SIGTERM it at the end.
+
+    Its output goes to ``log`` (a pipe nobody reads could fill up and stall the server) and is shown if it fails
+    to start.
+    """
     port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("article-facts")),
-        "serve",
-        "--db",
-        str(db),
-        "--port",
-        str(port),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **(env or {})},
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -104,16 +110,26 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"the server did not start:\n{output}")
+                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+ARTICLE_FACTS = str(Path(sys.executable).with_name("article-facts"))
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`article-facts serve` on a free loopback port, building its database from the seeds on start."""
+    folder = tmp_path_factory.mktemp("live")
+    command = [ARTICLE_FACTS, "serve", "--db", str(folder / "facts.sqlite3")]
+    with running_server(command, folder / "server.log") as (base, _process):
+        yield base

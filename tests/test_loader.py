@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.loader import load, needs_build
+from app.loader import LoadError, check_shrink, load, needs_build
 from tests.conftest import ARTICLE_ID
 from tests.test_curation import SHARED_SHA256
 
@@ -359,3 +359,49 @@ def test_a_database_of_another_schema_revision_is_rebuilt(seeds_copy: Path, tmp_
     later = max(p.stat().st_mtime for p in seeds_copy.rglob("*")) + 10
     os.utime(db, (later, later))
     assert needs_build(seeds_copy, db)
+
+
+FULL = {"articles": 1, "entities": 36, "mentions": 106, "quotes": 17, "pledges": 5, "events": 15}
+
+
+@pytest.mark.parametrize(
+    ("new", "refused"),
+    [
+        (FULL, None),
+        ({**FULL, "quotes": 30, "events": 40}, None),  # growth
+        ({**FULL, "quotes": 9}, None),  # 9 of 17 kept: more than half
+        ({**FULL, "quotes": 8}, "quotes 17 -> 8"),
+        ({**FULL, "pledges": 2, "events": 0}, "pledges 5 -> 2, events 15 -> 0"),
+        ({k: v for k, v in FULL.items() if k != "mentions"}, "mentions 106 -> 0"),
+    ],
+)
+def test_a_load_may_not_drop_more_than_half_of_a_kind_of_fact(new: dict[str, int], refused: str | None) -> None:
+    if refused is None:
+        check_shrink(new, FULL)
+    else:
+        with pytest.raises(LoadError) as error:
+            check_shrink(new, FULL)
+        assert str(error.value) == (
+            f"refusing to drop more than 50% of a kind of fact the database holds ({refused}); "
+            "if that is intended, load again with --allow-shrink"
+        )
+
+
+def test_the_shrink_guard_compares_with_the_database_being_replaced(
+    seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (seeds_copy / ARTICLE / "quotes.yaml").write_text("quotes: []\n", encoding="utf-8")  # valid, but gutted
+    before = digest(target)
+    code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
+    assert (code, err) == (
+        1,
+        "load failed, nothing was written: refusing to drop more than 50% of a kind of fact the database holds "
+        "(quotes 17 -> 0); if that is intended, load again with --allow-shrink\n",
+    )
+    assert digest(target) == before
+
+    assert run(capsys, "load", str(seeds_copy), "--db", str(target), "--allow-shrink")[0] == 0
+    assert sqlite3.connect(target).execute("SELECT count(*) FROM quote").fetchone() == (0,)
+    # Nothing to compare with (as for a first load, which every other test does): not refused.
+    target.write_bytes(b"not a database")
+    assert run(capsys, "load", str(seeds_copy), "--db", str(target))[0] == 0

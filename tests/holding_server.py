@@ -1,0 +1,119 @@
+"""Test-only: `article-facts serve` with the real app wrapped so that a test can hold a request where it chooses.
+
+The shutdown and reload tests need requests that are certainly in flight when the signal or the swap comes, and
+the API answers in milliseconds; sleeping for a guessed while would make those tests slow and still racy. So a
+request sent with ``X-Test-Hold: <point> <name>`` stops at ``<point>``, creates ``<name>.held`` in the hold
+folder and waits until the test creates ``<name>.release`` (or ``all.release``) there:
+
+- ``request``: before the app sees the request (it is in flight for the server, no database touched yet);
+- ``query``: with its database connection in hand, before its query (the routes are ``async``, so the hold
+  awaits in a test-only override of the connection dependency instead of blocking the event loop).
+
+Requests without the header are not touched. The product has no such hook: this module wraps ``create_app``
+from outside and then runs the real command line, so the server under test is ``article-facts serve`` itself,
+with its settings and uvicorn options. Run as ``python -m tests.holding_server HOLD_DIR serve --db ... --port ...``.
+"""
+
+import asyncio
+import contextvars
+import re
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import Request
+from sqlalchemy import Connection
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import app.main
+from app import cli
+from app.db import get_connection
+
+HEADER = "x-test-hold"
+MAX_HOLD_S = 30  # a forgotten release must not hang a test run
+
+
+class Hold:
+    """One request's hold: announced by ``<name>.held``, ended by ``<name>.release`` or ``all.release``."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.held = folder / f"{name}.held"
+        self.releases = (folder / f"{name}.release", folder / "all.release")
+        self.deadline = time.monotonic() + MAX_HOLD_S
+        self.happened = False
+
+    def begin(self) -> None:
+        self.happened = True
+        self.held.touch()
+
+    def released(self) -> bool:
+        return any(path.exists() for path in self.releases) or time.monotonic() > self.deadline
+
+
+HOLD_WITH_CONNECTION: contextvars.ContextVar[Hold | None] = contextvars.ContextVar("hold_with_connection", default=None)
+
+
+class Holding:
+    def __init__(self, inner: ASGIApp, folder: Path) -> None:
+        self.inner = inner
+        self.folder = folder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        value = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
+        if value is None:
+            await self.inner(scope, receive, send)
+            return
+        point, name = value.split()
+        assert point in ("request", "query") and re.fullmatch(r"[a-z0-9-]+", name), value
+        hold = Hold(self.folder, name)
+        if point == "request":
+            hold.begin()
+            while not hold.released():
+                await asyncio.sleep(0.01)
+        else:
+            HOLD_WITH_CONNECTION.set(hold)
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # Tells the test that the hold really happened (and where), so it cannot pass by accident.
+                outcome = b"held" if hold.happened else b"not-held"
+                message = {**message, "headers": [*message["headers"], (b"x-test-hold", outcome)]}
+            await send(message)
+
+        await self.inner(scope, receive, send_marked)
+
+
+async def _connection_then_hold(request: Request) -> AsyncIterator[Connection]:
+    """``app.db.get_connection``, then the hold of a ``query`` request: its connection (to the file being served
+    when it arrived) is in hand, its SQL still to run."""
+    async for connection in get_connection(request):
+        hold = HOLD_WITH_CONNECTION.get()
+        if hold is not None:
+            hold.begin()
+            while not hold.released():
+                await asyncio.sleep(0.01)
+        yield connection
+
+
+def command(holds: Path, db: Path) -> list[str]:
+    """The command line of `article-facts serve --db DB` run through this module (``running_server`` adds the port)."""
+    return [sys.executable, "-m", "tests.holding_server", str(holds), "serve", "--db", str(db)]
+
+
+def main() -> int:
+    folder = Path(sys.argv[1])
+    create_app = app.main.create_app
+
+    def holding_app(db_path: Path | None = None) -> Holding:
+        inner = create_app(db_path)
+        inner.dependency_overrides[get_connection] = _connection_then_hold
+        return Holding(inner, folder)
+
+    app.main.create_app = holding_app  # type: ignore[assignment]
+    return cli.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
