@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,16 +20,15 @@ from urllib.parse import urlencode
 from annotated_types import MinLen
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from sqlalchemy import ColumnElement, and_, column, false, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlmodel import Session, SQLModel
 
-from app.evidence import fold
+from app import fts
 from app.problems import bad_parameter
 from app.settings import get_settings
 
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
-SEARCH_INDEX = table("search_index", column("kind"), column("id"), column("label"), column("body"))
 
 
 def _split_commas(value: Any) -> Any:
@@ -196,39 +194,6 @@ class PageResult:
         return page
 
 
-# --- Full-text queries -------------------------------------------------------------------------------------
-
-_WORD = re.compile(r"\w+")
-_POSSESSIVE = re.compile(r"'s\b", re.IGNORECASE)
-
-
-def fts_query(text: str) -> str | None:
-    """Plain user text -> a safe FTS5 query: each word quoted, all required, the last one as a prefix.
-
-    Nothing the user types reaches FTS5 as syntax: words are extracted and each is a quoted string. None when
-    the text has no words at all.
-    """
-    # A possessive 's is not a word of its own: "Tokayev's" searches for tokayev, not tokayev + s*.
-    text = _POSSESSIVE.sub("", fold(text))
-    words = [w.replace("_", " ") for w in _WORD.findall(text.lower())][:16]
-    words = [w for w in words if w.strip()]
-    if not words:
-        return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def matching_ids(kind: str, text: str) -> Any:
-    """A subquery of the ids of ``kind`` whose indexed text matches ``text``."""
-    query = fts_query(text)
-    if query is None:
-        return None
-    return select(SEARCH_INDEX.c.id).where(
-        literal_column("search_index").op("MATCH")(query), SEARCH_INDEX.c.kind == kind
-    )
-
-
 # --- Sort and cursors ----------------------------------------------------------------------------------------
 
 
@@ -323,7 +288,7 @@ def fetch(session: Session, resource: Resource, params: ListParams, request: Req
         if is_filter and value is not None:
             conditions.append(resource.filters[name].condition(value))
     if params.q is not None:
-        ids = matching_ids(resource.search_kind, params.q)
+        ids = fts.matching_ids(session, resource.search_kind, params.q)
         conditions.append(resource.id_column.in_(ids) if ids is not None else false())
 
     sort = parse_sort(resource, params.sort)

@@ -12,9 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.db import Database
+from app.backend import ServedDatabase
 from app.listing import NoParams, Resource
 from app.problems import PROBLEM_JSON, ProblemError
 from app.routers import articles, entities, events, pledges, quotes
@@ -46,7 +47,7 @@ def _header(description: str) -> dict[str, Any]:
     return {"description": description, "schema": {"type": "string"}}
 
 
-def _examples(database: Database) -> dict[str, Any]:
+def _examples(database: ServedDatabase) -> dict[str, Any]:
     """path -> a real response body: the first item of each resource, as its list and detail routes show it."""
     examples: dict[str, Any] = {}
     with Session(database.engine()) as session:
@@ -59,7 +60,7 @@ def _examples(database: Database) -> dict[str, Any]:
     return examples
 
 
-def install(app: FastAPI, database: Database) -> None:
+def install(app: FastAPI, database: ServedDatabase) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -68,7 +69,7 @@ def install(app: FastAPI, database: Database) -> None:
         schema = build()
         try:
             examples = _examples(database)
-        except ProblemError:  # no database yet: the document is still complete, only without examples
+        except (ProblemError, SQLAlchemyError):  # no database yet: the document is complete, without examples
             examples = {}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
