@@ -9,11 +9,13 @@ an ordinary engine. Full-text SQL is in ``app/fts.py``.
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import URL, Engine, create_engine, make_url, pool
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from app.db import Database, open_engine, unavailable
@@ -42,7 +44,7 @@ def describe(target: Target) -> str:
     return postgres_url(target).render_as_string(hide_password=True) if isinstance(target, str) else str(target)
 
 
-def postgres_engine(url: str, read_only: bool = False) -> Engine:
+def postgres_engine(url: str, read_only: bool = False, **pool_options: Any) -> Engine:
     """The app's engine (``read_only``): read-only transactions, a statement timeout, one snapshot per request;
     or the loader's: one connection, no pool to keep."""
     if not read_only:
@@ -50,6 +52,7 @@ def postgres_engine(url: str, read_only: bool = False) -> Engine:
     timeout = get_settings().query_timeout_ms
     return create_engine(
         postgres_url(url),
+        **pool_options,
         isolation_level="REPEATABLE READ",
         pool_pre_ping=True,  # a restarted or failed-over server costs no failed request
         connect_args={
@@ -69,12 +72,14 @@ class PostgresDatabase:
 
     A load commits a new dataset in one transaction; every worker re-reads the dataset version at most every
     ``reload_check_s`` seconds (setting), so ETags change soon after a load without a restart and without a query
-    per request.
+    per request. It does so on a connection of its own: the ETag middleware asks from the event loop, which must
+    never wait for a connection that busy requests hold (they need the loop to finish).
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = postgres_engine(url, read_only=True)
+        self._version_engine = postgres_engine(url, read_only=True, pool_size=1, max_overflow=0)
         self._lock = threading.Lock()
         self._info: DatasetInfo | None = None
         self._checked_at = float("-inf")
@@ -91,7 +96,7 @@ class PostgresDatabase:
         with self._lock:
             now = time.monotonic()
             try:
-                with Session(self._engine) as session:
+                with Session(self._version_engine) as session:
                     info = session.get(DatasetInfo, 1)
             except DBAPIError as exc:
                 problem = problem_for(exc)
@@ -127,6 +132,11 @@ def problem_for(exc: SQLAlchemyError) -> ProblemError | None:
     return None
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    """Every pooled connection stayed busy for ``pool_timeout`` (30 s): the worker is overloaded."""
+    return ProblemError(503, "Try again: the server is busy.", headers={"Retry-After": "1"}).response()
+
+
 async def _database_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DBAPIError)
     problem = problem_for(exc)
@@ -137,3 +147,4 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _busy)

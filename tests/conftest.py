@@ -58,7 +58,8 @@ class PostgresServer:
     def __init__(self, url: str) -> None:
         self.url = postgres_url(url)
         self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        self.names = (f"article_facts_test_{os.getpid()}_{n}" for n in itertools.count())
+        self.prefix = f"article_facts_test_{os.getpid()}_"
+        self.names = (f"{self.prefix}{n}" for n in itertools.count())
 
     def create(self) -> str:
         name = next(self.names)
@@ -75,9 +76,15 @@ class PostgresServer:
             )
         return self.url.set(database=name).render_as_string(hide_password=False)
 
-    def drop(self, url: str) -> None:
+    def drop(self, urls: list[str]) -> None:
         with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            # Ending every session at once first is much faster than DROP ... WITH (FORCE) one database at a time.
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname LIKE :prefix"),
+                {"prefix": self.prefix + "%"},
+            )
+            for url in urls:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -106,9 +113,8 @@ def new_database(
         return target
 
     yield make
-    for target in made:
-        if postgres_server is not None:
-            postgres_server.drop(str(target))
+    if postgres_server is not None:
+        postgres_server.drop([str(target) for target in made])
 
 
 @pytest.fixture(scope="session")
