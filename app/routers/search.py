@@ -41,7 +41,8 @@ class SearchParams(BaseModel):
 def search(params: Annotated[SearchParams, Query()], session: SessionDep) -> Page[SearchHit]:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
-    Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
+    Results are ranked by relevance (BM25; `ts_rank` on PostgreSQL), best first; the first page is the whole
+    answer (`limit` at most 50).
     """
     hits = []
     statement = fts.search(session, params.q, params.type, params.limit)
