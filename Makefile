@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck check load lock chromium clean coverage soak
+.PHONY: run test test-postgres lint typecheck check load lock chromium clean coverage soak
 
 $(INSTALLED): requirements-dev.lock pyproject.toml
 	@# Debian's own python3 keeps venv's pip bootstrap in a separate package.
@@ -22,6 +22,9 @@ run: $(INSTALLED)  ## serve the API on http://127.0.0.1:8000 (builds the databas
 
 test: $(INSTALLED) chromium  ## the whole test suite, including the docs page in headless Chromium
 	$(BIN)/python -m pytest
+
+test-postgres: $(INSTALLED) chromium  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
+	ARTICLE_FACTS_TEST_DATABASE_URL="$${ARTICLE_FACTS_TEST_DATABASE_URL:-$$(.ci/postgres)}" $(BIN)/python -m pytest
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

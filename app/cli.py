@@ -7,10 +7,18 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.backend import Target, describe
 from app.loader import LoadError, load, needs_build
 from app.problems import ProblemError, log
 from app.seeds import SeedError, compile_seeds
 from app.settings import get_settings
+
+DB_HELP = "SQLite file or PostgreSQL URL (env ARTICLE_FACTS_DB or DATABASE_URL)"
+
+
+def database(value: str) -> Target:
+    """``--db``: a SQLite file, or a PostgreSQL URL (anything with ``://``)."""
+    return value if "://" in value else Path(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_cmd = commands.add_parser("load", help="validate the seeds and atomically rebuild the database")
     load_cmd.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
-    load_cmd.add_argument("--db", type=Path, default=settings.db, help="database file (env ARTICLE_FACTS_DB)")
+    load_cmd.add_argument("--db", type=database, default=settings.target(), help=DB_HELP)
     load_cmd.add_argument(
         "--allow-shrink",
         action="store_true",
@@ -31,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
-    serve.add_argument("--db", type=Path, default=settings.db, help="database file (env ARTICLE_FACTS_DB)")
+    serve.add_argument("--db", type=database, default=settings.target(), help=DB_HELP)
     serve.add_argument("--seeds", type=Path, default=settings.seeds, help="seed folder (env ARTICLE_FACTS_SEEDS)")
     serve.add_argument("--host", default=settings.host, help="address to bind (env ARTICLE_FACTS_HOST)")
     serve.add_argument("--port", type=int, default=settings.port, help="port to bind (env ARTICLE_FACTS_PORT)")
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.seeds}: ok, {len(dataset.rows)} rows, dataset version {dataset.version}")
         elif args.command == "load":
             dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
-            print(f"loaded {args.db}: dataset version {dataset.version}")
+            print(f"loaded {describe(args.db)}: dataset version {dataset.version}")
         else:
             return _serve(args)
     except SeedError as exc:
@@ -72,7 +80,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     if needs_build(args.seeds, args.db):
         dataset = load(args.seeds, args.db)
-        print(f"built {args.db}: dataset version {dataset.version}", file=sys.stderr)
+        print(f"built {describe(args.db)}: dataset version {dataset.version}", file=sys.stderr)
     # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
     # requests finish for up to the grace period, then cancels what is left and exits.
     uvicorn.run(

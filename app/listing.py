@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,23 +20,11 @@ from annotated_types import MinLen
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    and_,
-    bindparam,
-    column,
-    false,
-    func,
-    literal_column,
-    or_,
-    select,
-    table,
-)
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select
 from sqlmodel import SQLModel
 
+from app import fts
 from app.db import Totals
-from app.evidence import fold
 from app.problems import ProblemError, bad_parameter
 from app.responses import json_response
 from app.settings import get_settings
@@ -46,7 +33,6 @@ from app.sql import CompiledSQL, compile_sql, in_values, json_value, run, values
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
 MAX_STATEMENTS = 1024  # compiled query shapes kept per resource
-SEARCH_INDEX = table("search_index", column("kind"), column("id"), column("label"), column("body"))
 
 
 def _split_commas(value: Any) -> Any:
@@ -253,36 +239,6 @@ class PageResult:
         return json_response(page, headers)
 
 
-# --- Full-text queries -------------------------------------------------------------------------------------
-
-_WORD = re.compile(r"\w+")
-_POSSESSIVE = re.compile(r"'s\b", re.IGNORECASE)
-
-
-def fts_query(text: str) -> str | None:
-    """Plain user text -> a safe FTS5 query: each word quoted, all required, the last one as a prefix.
-
-    Nothing the user types reaches FTS5 as syntax: words are extracted and each is a quoted string. None when
-    the text has no words at all.
-    """
-    # A possessive 's is not a word of its own: "Tokayev's" searches for tokayev, not tokayev + s*.
-    text = _POSSESSIVE.sub("", fold(text))
-    words = [w.replace("_", " ") for w in _WORD.findall(text.lower())][:16]
-    words = [w for w in words if w.strip()]
-    if not words:
-        return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def matching_ids() -> Any:
-    """A subquery of the ids of kind ``:search_kind`` whose indexed text matches the FTS query ``:q``."""
-    return select(SEARCH_INDEX.c.id).where(
-        literal_column("search_index").op("MATCH")(bindparam("q")), SEARCH_INDEX.c.kind == bindparam("search_kind")
-    )
-
-
 # --- Sort and cursors ----------------------------------------------------------------------------------------
 
 
@@ -385,7 +341,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     filters = tuple(bound)
     search: str | None = None
     if params.q is not None:
-        bound["q"], bound["search_kind"] = fts_query(params.q), resource.search_kind
+        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
 
     sort = parse_sort(resource, params.sort)
@@ -398,7 +354,9 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     def conditions() -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters]
         if search is not None:
-            where.append(resource.id_column.in_(matching_ids()) if search == "match" else false())
+            where.append(
+                resource.id_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
+            )
         return where
 
     def page() -> Any:

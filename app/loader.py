@@ -1,10 +1,13 @@
-"""Validated seeds -> a database file, built aside and swapped in atomically.
+"""Validated seeds -> a database, published atomically.
 
-The new database is written to a temporary file next to the target (migrations, then every row in one
+SQLite: the new database is written to a temporary file next to the target (migrations, then every row in one
 transaction, then integrity and foreign-key checks) and renamed over the target only when all of that passed.
 On any failure the target is untouched and the temporary file is removed. A load that would leave far fewer
 facts of some kind than the database it replaces is refused unless asked for (``allow_shrink``): a truncated
 or half-merged seed file is often still valid YAML, and a valid but gutted data set would otherwise go live.
+
+PostgreSQL: one transaction migrates, deletes every row and inserts the new ones (foreign keys are checked as
+they go); readers keep the snapshot they started with until it commits, and a failure rolls everything back.
 """
 
 import os
@@ -17,11 +20,12 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
-from app import documents
+from app import documents, fts
+from app.backend import Target, postgres_engine, target_engine
 from app.db import open_engine
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.seeds import Dataset, compile_seeds, seed_files
@@ -46,11 +50,14 @@ def migrate(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-def load(seeds: Path, target: Path, allow_shrink: bool = False) -> Dataset:
+def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
     """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data."""
     dataset = compile_seeds(seeds)
     if not allow_shrink:
         check_shrink(fact_counts(dataset), served_counts(target))
+    if isinstance(target, str):
+        publish(dataset, target)
+        return dataset
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
     os.close(fd)
@@ -83,11 +90,11 @@ def fact_counts(dataset: Dataset) -> dict[str, int]:
     }
 
 
-def served_counts(target: Path) -> dict[str, int] | None:
+def served_counts(target: Target) -> dict[str, int] | None:
     """The fact counts of the database at ``target``; None when there is none to compare with (missing, not ours)."""
-    if not target.exists():
+    if isinstance(target, Path) and not target.exists():
         return None
-    engine = open_engine(target, read_only=True)
+    engine = target_engine(target, read_only=True)
     try:
         with Session(engine) as session:
             info = session.get(DatasetInfo, 1)
@@ -119,24 +126,8 @@ def write(dataset: Dataset, path: Path) -> None:
     try:
         with engine.begin() as connection:
             migrate(connection)
-        info = DatasetInfo(
-            version=dataset.version,
-            loaded_at=datetime.now(UTC).replace(microsecond=0),
-            counts=fact_counts(dataset),
-        )
-        by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in [*dataset.rows, info]:
-            by_table[str(row.__tablename__)].append(row.model_dump())
         with engine.begin() as connection:
-            # Parents before children, in one transaction; executemany per table.
-            for table in SQLModel.metadata.sorted_tables:
-                if by_table[table.name]:
-                    connection.execute(insert(table), by_table[table.name])
-            connection.execute(
-                text("INSERT INTO search_index (kind, id, label, body) VALUES (:kind, :id, :label, :body)"),
-                [vars(doc) for doc in dataset.search],
-            )
-            documents.render(connection)
+            insert_rows(connection, dataset)
         with engine.connect() as connection:
             problems = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
             if problems != ["ok"]:
@@ -144,6 +135,48 @@ def write(dataset: Dataset, path: Path) -> None:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise LoadError(f"foreign key check failed: {broken[:5]}")
+    finally:
+        engine.dispose()
+
+
+def insert_rows(connection: Connection, dataset: Dataset) -> None:
+    """Every row of ``dataset`` and its dataset-info row: parents before children, executemany per table."""
+    info = DatasetInfo(
+        version=dataset.version,
+        loaded_at=datetime.now(UTC).replace(microsecond=0),
+        counts=fact_counts(dataset),
+    )
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in [*dataset.rows, info]:
+        values = row.model_dump()
+        if "id" in values and values["id"] is None:  # numbered here, the same way on every backend and load
+            values["id"] = len(by_table[str(row.__tablename__)]) + 1
+        by_table[str(row.__tablename__)].append(values)
+    for table in SQLModel.metadata.sorted_tables:
+        if by_table[table.name]:
+            connection.execute(insert(table), by_table[table.name])
+    connection.execute(*fts.index_rows(connection.dialect.name, dataset.search))
+    documents.render(connection)
+
+
+# Held by a load until it commits, so that two loads into one PostgreSQL database take turns.
+LOAD_LOCK = 0x61727466  # "artf"
+
+
+def publish(dataset: Dataset, url: str) -> None:
+    """Replace the data in the PostgreSQL database at ``url`` with ``dataset``, in one transaction."""
+    engine = postgres_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(select(func.pg_advisory_xact_lock(LOAD_LOCK)))
+            migrate(connection)
+            # DELETE, not TRUNCATE: TRUNCATE would make readers wait for the commit, and is not MVCC-safe.
+            connection.execute(text("DELETE FROM search_index"))
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                connection.execute(delete(table))
+            insert_rows(connection, dataset)
+    except (SQLAlchemyError, OverflowError, ValueError) as exc:  # what PostgreSQL refuses of validated rows
+        raise LoadError(str(exc).splitlines()[0]) from exc
     finally:
         engine.dispose()
 
@@ -162,19 +195,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def needs_build(seeds: Path, target: Path) -> bool:
-    """True when ``target`` is missing, older than any seed file, or built by another schema revision."""
-    if not target.exists():
-        return True
-    built = target.stat().st_mtime
-    if any(path.stat().st_mtime > built for path in seed_files(seeds)):
+def needs_build(seeds: Path, target: Target) -> bool:
+    """True when ``target`` is missing or empty, older than any seed file, or built by another schema revision."""
+    if isinstance(target, Path) and not target.exists():
         return True
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    engine = open_engine(target, read_only=True)
+    engine = target_engine(target, read_only=True)
     try:
         with engine.connect() as connection:
-            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() != head
+            revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            loaded_at = connection.scalar(select(col(DatasetInfo.loaded_at)))
     except SQLAlchemyError:  # not a database of ours at all
         return True
     finally:
         engine.dispose()
+    if revision != head or loaded_at is None:
+        return True
+    built = target.stat().st_mtime if isinstance(target, Path) else loaded_at.timestamp()
+    return any(path.stat().st_mtime > built for path in seed_files(seeds))

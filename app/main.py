@@ -7,7 +7,6 @@ the router's ``shape`` (batch look-ups in ``embed``) -> JSON. Errors from anywhe
 """
 
 import hashlib
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -16,8 +15,8 @@ from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import openapi, problems
-from app.db import Database
+from app import backend, openapi, problems
+from app.backend import ServedDatabase, Target
 from app.problems import ProblemError
 from app.settings import get_settings
 
@@ -34,7 +33,7 @@ class ConditionalGet:
     so an invalid request never turns into a 304 (``If-None-Match: *`` is not honoured for that reason).
     """
 
-    def __init__(self, app: ASGIApp, database: Database) -> None:
+    def __init__(self, app: ASGIApp, database: ServedDatabase) -> None:
         self.app = app
         self.database = database
 
@@ -133,9 +132,10 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
-def create_app(db_path: Path | None = None) -> FastAPI:
+def create_app(db: Target | None = None) -> FastAPI:
+    """The app serving ``db``: a SQLite file or a PostgreSQL URL (default: from the settings)."""
     settings = get_settings()
-    database = Database(db_path or settings.db)
+    database = backend.open_database(db or settings.target())
     app = FastAPIOffline(
         title="Article Facts",
         version=API_VERSION,
@@ -160,6 +160,7 @@ def create_app(db_path: Path | None = None) -> FastAPI:
     )
     app.state.database = database
     problems.install(app)
+    backend.install(app)
     for module in openapi.ROUTERS:
         app.include_router(module.router)
     openapi.install(app, database)

@@ -15,8 +15,9 @@ from fastapi import FastAPI, Query
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import Database
+from app.backend import ServedDatabase
 from app.listing import QueryModel, Resource
 from app.problems import PROBLEM_JSON, ProblemError
 from app.routers import articles, entities, events, meta, pledges, quotes, search
@@ -76,7 +77,7 @@ def _header(description: str) -> dict[str, Any]:
     return {"description": description, "schema": {"type": "string"}}
 
 
-def _examples(database: Database) -> dict[str, Any]:
+def _examples(database: ServedDatabase) -> dict[str, Any]:
     """path -> a real response body: the first item of each resource, as its list and detail routes show it."""
     examples: dict[str, Any] = {}
     with database.engine().connect() as connection:
@@ -91,7 +92,7 @@ def _examples(database: Database) -> dict[str, Any]:
     return sent  # exactly what the routes send (stored JSON embedded as is)
 
 
-def install(app: FastAPI, database: Database) -> None:
+def install(app: FastAPI, database: ServedDatabase) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -100,7 +101,7 @@ def install(app: FastAPI, database: Database) -> None:
         schema = build()
         try:
             examples = _examples(database)
-        except ProblemError:  # no database yet: the document is still complete, only without examples
+        except (ProblemError, SQLAlchemyError):  # no database yet: the document is complete, without examples
             examples = {}
         models = _query_models()
         for path, operations in schema["paths"].items():

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +13,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARTICLE_FACTS_", env_file=".env", extra="ignore")
 
     db: Path = Field(PROJECT_ROOT / "data" / "article-facts.sqlite3", description="SQLite database file.")
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DATABASE_URL", "ARTICLE_FACTS_DATABASE_URL"),
+        description="A PostgreSQL URL (`postgresql+psycopg://user:password@host/db`); when set, it is used "
+        "instead of the SQLite file by the app, the loader and the migrations.",
+    )
     seeds: Path = Field(PROJECT_ROOT / "seeds", description="Seed folder the database is built from.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, description="Port `serve` binds to.")
@@ -30,6 +36,18 @@ class Settings(BaseSettings):
     cursor_secret: str = Field(
         "article-facts-cursor", description="Key that signs pagination cursors so tampered ones are refused."
     )
+    query_timeout_ms: int = Field(
+        2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
+    )
+    reload_check_s: float = Field(
+        1.0,
+        ge=0,
+        description="On PostgreSQL, how often (seconds) a worker re-reads the dataset version to notice a new load.",
+    )
+
+    def target(self) -> Path | str:
+        """What to serve or load: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.db
 
 
 @lru_cache

@@ -1,7 +1,8 @@
 """Alembic environment: the schema is ``SQLModel.metadata`` from ``app.models``.
 
 The database comes from, in order: a connection handed over by the loader (``config.attributes``), a URL
-given as ``alembic -x url=...``, or the configured database file (``ARTICLE_FACTS_DB``).
+given as ``alembic -x url=...``, ``DATABASE_URL`` (PostgreSQL), or the configured database file
+(``ARTICLE_FACTS_DB``).
 """
 
 from alembic import context
@@ -9,13 +10,15 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
+from app.backend import postgres_url
 from app.db import sqlite_url
 from app.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata
 
-# The full-text index is an FTS5 virtual table with shadow tables; the models do not describe it.
+# The full-text index (an FTS5 virtual table with shadow tables, or a table with a tsvector on PostgreSQL) is
+# created by the migration; the models do not describe it.
 FTS_TABLES = ("search_index",)
 
 
@@ -39,6 +42,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    url = context.get_x_argument(as_dictionary=True).get("url") or sqlite_url(get_settings().db)
+    settings = get_settings()
+    url = context.get_x_argument(as_dictionary=True).get("url") or settings.database_url or sqlite_url(settings.db)
+    if "postgres" in url.split("://")[0]:
+        url = postgres_url(url)
     with create_engine(url, poolclass=pool.NullPool).connect() as conn:
         run(conn)

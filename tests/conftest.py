@@ -1,5 +1,13 @@
-"""Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client."""
+"""Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client.
 
+The backend is a test setting: by default every database is a SQLite file in a temporary folder; with
+``ARTICLE_FACTS_TEST_DATABASE_URL`` set to a PostgreSQL URL (``make test-postgres``), every database is a new
+database on that server (its role needs CREATEDB), dropped afterwards. Tests of what only one backend has are
+marked ``sqlite_only`` or ``postgres_only`` with the reason, and skipped on the other.
+"""
+
+import itertools
+import math
 import os
 import shutil
 import signal
@@ -7,15 +15,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
+from app.backend import PostgresDatabase, Target, postgres_url
 from app.loader import load
 from app.main import create_app
 from app.settings import PROJECT_ROOT
@@ -25,21 +34,117 @@ ARTICLE_ID = "mt-2023-02-28-blinken-central-asia"
 ARTICLE_DIR = SEEDS / "articles" / ARTICLE_ID
 
 
+TEST_DATABASE_URL = os.environ.get("ARTICLE_FACTS_TEST_DATABASE_URL") or None
+BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
+
+
+def pytest_report_header() -> str:
+    where = make_url(TEST_DATABASE_URL).render_as_string(hide_password=True) if TEST_DATABASE_URL else "files"
+    return f"database backend: {BACKEND} ({where})"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip, with its reason, what the backend under test does not have."""
+    other = "sqlite_only" if BACKEND == "postgresql" else "postgres_only"
+    for item in items:
+        marker = item.get_closest_marker(other)
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs["reason"]
+            item.add_marker(pytest.mark.skip(reason=f"{other.replace('_', ' ')}: {reason}"))
+
+
+class PostgresServer:
+    """Creates and drops the throw-away databases of a test session on the server of TEST_DATABASE_URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = postgres_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"article_facts_test_{os.getpid()}_"
+        self.names = (f"{self.prefix}{n}" for n in itertools.count())
+
+    def create(self) -> str:
+        name = next(self.names)
+        with self.admin.connect() as connection:
+            # The same encoding and locale as the given database (C.UTF-8 from .ci/postgres), whatever the default.
+            collate, ctype = connection.execute(
+                text("SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()")
+            ).one()
+            connection.execute(
+                text(
+                    f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"
+                    f" LC_COLLATE '{collate}' LC_CTYPE '{ctype}'"
+                )
+            )
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, urls: list[str]) -> None:
+        with self.admin.connect() as connection:
+            # Ending every session at once first is much faster than DROP ... WITH (FORCE) one database at a time.
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname LIKE :prefix"),
+                {"prefix": self.prefix + "%"},
+            )
+            for url in urls:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    if TEST_DATABASE_URL is None:
+        yield None
+        return
+    server = PostgresServer(TEST_DATABASE_URL)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def new_database(
+    postgres_server: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], Target]]:
+    """Makes empty databases of the backend under test: a file path (not yet created), or a new PostgreSQL
+    database's URL. Those made during the session are dropped at its end."""
+    made: list[Target] = []
+
+    def make() -> Target:
+        target = (
+            postgres_server.create() if postgres_server is not None else tmp_path_factory.mktemp("db") / "facts.sqlite3"
+        )
+        made.append(target)
+        return target
+
+    yield make
+    if postgres_server is not None:
+        postgres_server.drop([str(target) for target in made])
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
 
 
 @pytest.fixture(scope="session")
-def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("db") / "facts.sqlite3"
-    load(SEEDS, path)
-    return path
+def database(new_database: Callable[[], Target]) -> Target:
+    """The real seeds, loaded once: the database the shared ``app`` serves."""
+    target = new_database()
+    load(SEEDS, target)
+    return target
 
 
 @pytest.fixture(scope="session")
-def app(db_path: Path) -> FastAPI:
-    return create_app(db_path)
+def db_path(database: Target) -> Path:
+    """The shared database as a SQLite file, for tests of what only SQLite has (they are marked sqlite_only)."""
+    assert isinstance(database, Path), "a test that needs the SQLite file must be marked sqlite_only"
+    return database
+
+
+@pytest.fixture(scope="session")
+def app(database: Target) -> FastAPI:
+    app = create_app(database)
+    if isinstance(app.state.database, PostgresDatabase):
+        # Nothing reloads the shared database: its version is read once, so statement counts stay exact.
+        app.state.database.reload_check_s = math.inf
+    return app
 
 
 @pytest.fixture
@@ -127,9 +232,9 @@ ARTICLE_FACTS = str(Path(sys.executable).with_name("article-facts"))
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], Target]) -> Iterator[str]:
     """`article-facts serve` on a free loopback port, building its database from the seeds on start."""
     folder = tmp_path_factory.mktemp("live")
-    command = [ARTICLE_FACTS, "serve", "--db", str(folder / "facts.sqlite3")]
+    command = [ARTICLE_FACTS, "serve", "--db", str(new_database())]
     with running_server(command, folder / "server.log") as (base, _process):
         yield base

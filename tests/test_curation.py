@@ -2,30 +2,44 @@
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import Connection, CursorResult
 
+from app.backend import Target, target_engine
 from app.seeds import parse_amount
 from tests.conftest import ARTICLE_DIR, ARTICLE_ID
 
 SHARED_SHA256 = "f71b3656ee4ad4c79c2a6275d31e21170bb4a17330d39aa388f035a6544ed446"
 
 
+class Db:
+    """Plain SQL against the loaded database, on either backend (``end`` is quoted: PostgreSQL reserves it)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, **params: Any) -> CursorResult[Any]:
+        return self.connection.execute(sa.text(sql), params)
+
+
 @pytest.fixture(scope="module")
-def db(db_path: Path) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    yield connection
-    connection.close()
+def db(database: Target) -> Iterator[Db]:
+    engine = target_engine(database, read_only=True)
+    with engine.connect() as connection:
+        yield Db(connection)
+    engine.dispose()
 
 
-def article_text(db: sqlite3.Connection) -> str:
-    return str(db.execute("SELECT text FROM article WHERE id = ?", (ARTICLE_ID,)).fetchone()[0])
+def article_text(db: Db) -> str:
+    return str(db.execute("SELECT text FROM article WHERE id = :id", id=ARTICLE_ID).fetchone()[0])
 
 
-def test_the_article_is_the_shared_source_byte_for_byte(db: sqlite3.Connection) -> None:
+def test_the_article_is_the_shared_source_byte_for_byte(db: Db) -> None:
     raw = (ARTICLE_DIR / "article.txt").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == SHARED_SHA256
     shared = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_d19103b380a644a5.txt"
@@ -38,16 +52,16 @@ def test_the_article_is_the_shared_source_byte_for_byte(db: sqlite3.Connection) 
 
 
 @pytest.mark.parametrize("table", ["evidence", "mention"])
-def test_every_span_is_the_exact_slice(db: sqlite3.Connection, table: str) -> None:
+def test_every_span_is_the_exact_slice(db: Db, table: str) -> None:
     text = article_text(db)
-    rows = db.execute(f"SELECT start, end, text FROM {table}").fetchall()
+    rows = db.execute(f'SELECT start, "end", text FROM {table}').fetchall()
     assert rows
     for start, end, slice_ in rows:
         assert 0 <= start < end <= len(text)
         assert text[start:end] == slice_
 
 
-def test_facts_stay_inside_the_body_or_title(db: sqlite3.Connection) -> None:
+def test_facts_stay_inside_the_body_or_title(db: Db) -> None:
     body_start, body_end = db.execute("SELECT body_start, body_end FROM article").fetchone()
     text = article_text(db)
     assert text[:body_start].startswith("Blinken Promises U.S. Aid")
@@ -56,11 +70,11 @@ def test_facts_stay_inside_the_body_or_title(db: sqlite3.Connection) -> None:
     assert text[:body_end].endswith("since the Covid-19 pandemic.")
     title_end = text.index("\n")
     for table in ("evidence", "mention"):
-        for start, end in db.execute(f"SELECT start, end FROM {table}"):
+        for start, end in db.execute(f'SELECT start, "end" FROM {table}'):
             assert end <= title_end or (body_start <= start and end <= body_end)
 
 
-def test_quote_text_is_its_evidence(db: sqlite3.Connection) -> None:
+def test_quote_text_is_its_evidence(db: Db) -> None:
     rows = db.execute(
         "SELECT q.id, q.text, e.text FROM quote q JOIN evidence e"
         " ON e.subject_type = 'quote' AND e.subject_id = q.id AND e.role = 'text'"
@@ -71,7 +85,7 @@ def test_quote_text_is_its_evidence(db: sqlite3.Connection) -> None:
         assert not text.startswith(("“", '"')) and not text.endswith(("”", '"', ",")), quote_id
 
 
-def test_every_amount_matches_its_evidence(db: sqlite3.Connection) -> None:
+def test_every_amount_matches_its_evidence(db: Db) -> None:
     rows = db.execute(
         "SELECT p.amount_minor, p.currency, p.amount_text, e.text FROM pledge p JOIN evidence e"
         " ON e.subject_type = 'pledge' AND e.subject_id = p.id AND e.role = 'amount'"
@@ -82,18 +96,18 @@ def test_every_amount_matches_its_evidence(db: sqlite3.Connection) -> None:
         assert parse_amount(evidence, currency) == amount_minor == 2_500_000_000
 
 
-def test_every_fact_has_evidence(db: sqlite3.Connection) -> None:
+def test_every_fact_has_evidence(db: Db) -> None:
     for table, kind in (("quote", "quote"), ("pledge", "pledge"), ("event", "event"), ("article", "article")):
         missing = db.execute(
-            f"SELECT id FROM {table} WHERE id NOT IN (SELECT subject_id FROM evidence WHERE subject_type = ?)",
-            (kind,),
+            f"SELECT id FROM {table} WHERE id NOT IN (SELECT subject_id FROM evidence WHERE subject_type = :kind)",
+            kind=kind,
         ).fetchall()
         assert missing == [], table
     unmentioned = db.execute("SELECT id FROM entity WHERE id NOT IN (SELECT entity_id FROM mention)").fetchall()
     assert unmentioned == []
 
 
-def test_the_two_25_million_tranches_point_at_different_spans(db: sqlite3.Connection) -> None:
+def test_the_two_25_million_tranches_point_at_different_spans(db: Db) -> None:
     spans = db.execute("SELECT subject_id, start FROM evidence WHERE role = 'amount' ORDER BY start").fetchall()
     assert [pledge for pledge, _ in spans] == [
         "us-25m-central-asia-2023-02-28",
@@ -102,7 +116,7 @@ def test_the_two_25_million_tranches_point_at_different_spans(db: sqlite3.Connec
     assert spans[0][1] != spans[1][1]
 
 
-def test_moscow_is_the_state_or_the_city_as_the_sentence_means(db: sqlite3.Connection) -> None:
+def test_moscow_is_the_state_or_the_city_as_the_sentence_means(db: Db) -> None:
     text = article_text(db)
     rows = db.execute("SELECT entity_id, start FROM mention WHERE text = 'Moscow' ORDER BY start").fetchall()
     city = [start for entity, start in rows if entity == "moscow"]
@@ -110,12 +124,14 @@ def test_moscow_is_the_state_or_the_city_as_the_sentence_means(db: sqlite3.Conne
     assert {entity for entity, _ in rows} == {"russia", "moscow"}
 
 
-def test_publication_date_is_inferred_with_its_basis(db: sqlite3.Connection) -> None:
-    published = json.loads(db.execute("SELECT published_on FROM article").fetchone()[0])
+def test_publication_date_is_inferred_with_its_basis(db: Db) -> None:
+    published = db.execute("SELECT published_on FROM article").fetchone()[0]
+    if isinstance(published, str):  # SQLite hands JSON back as text, PostgreSQL as the value
+        published = json.loads(published)
     assert published["value"] == "2023-02-28" and published["precision"] == "day"
     assert published["inferred"] is True and "Tuesday" in published["basis"]
 
 
-def test_every_quote_has_a_speaker_entity(db: sqlite3.Connection) -> None:
+def test_every_quote_has_a_speaker_entity(db: Db) -> None:
     orphans = db.execute("SELECT id FROM quote WHERE speaker_id NOT IN (SELECT id FROM entity)").fetchall()
     assert orphans == []

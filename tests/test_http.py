@@ -1,10 +1,12 @@
 """HTTP behaviour: caching, CORS, redirects, health and the API index."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.backend import Target
 from app.loader import load
 from app.main import create_app
 from app.routers import entities
@@ -118,10 +120,17 @@ async def test_security_headers_on_every_response(client: httpx.AsyncClient, url
     assert ("script-src 'self'" in csp) == (url == "/docs")
 
 
-async def test_a_new_load_is_served_without_a_restart(tmp_path: Path, seeds_copy: Path) -> None:
-    db = tmp_path / "served.sqlite3"
+async def test_a_new_load_is_served_without_a_restart(
+    new_database: Callable[[], Target], seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = new_database()
     load(SEEDS, db)
-    app = create_app(db)
+    monkeypatch.setenv("ARTICLE_FACTS_RELOAD_CHECK_S", "0")  # PostgreSQL: look for a new version on every request
+    get_settings.cache_clear()
+    try:
+        app = create_app(db)
+    finally:
+        get_settings.cache_clear()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
         before = await client.get("/v1/events/g20-foreign-ministers-new-delhi-2023-03")
         events = seeds_copy / "articles" / ARTICLE_ID / "events.yaml"
@@ -151,6 +160,7 @@ async def test_the_openapi_document_revalidates_too(client: httpx.AsyncClient) -
     assert (await client.get("/openapi.json", headers={"If-None-Match": first.headers["etag"]})).status_code == 304
 
 
+@pytest.mark.sqlite_only("a missing database file; PostgreSQL's unreachable and unloaded databases: test_postgres.py")
 async def test_no_database_is_a_503_not_a_500(tmp_path: Path) -> None:
     app = create_app(tmp_path / "missing.sqlite3")
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -167,11 +177,11 @@ async def test_no_database_is_a_503_not_a_500(tmp_path: Path) -> None:
             }
 
 
-async def test_cors_origins_can_be_restricted(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_cors_origins_can_be_restricted(database: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARTICLE_FACTS_CORS_ORIGINS", '["https://news.example"]')
     get_settings.cache_clear()
     try:
-        app = create_app(db_path)
+        app = create_app(database)
     finally:
         get_settings.cache_clear()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:

@@ -14,6 +14,8 @@ from tests.conftest import ARTICLE_ID
 from tests.test_curation import SHARED_SHA256
 
 ARTICLE = f"articles/{ARTICLE_ID}"
+# What the PostgreSQL loader does instead (one transaction; a failed load changes nothing) is in test_postgres.py.
+sqlite_file = pytest.mark.sqlite_only("the SQLite loader's file handling: temporary files, renames, modes, hashes")
 
 
 def edit(seeds: Path, name: str, old: str, new: str) -> int:
@@ -126,6 +128,7 @@ BAD_INPUTS = [
 ]
 
 
+@sqlite_file
 @pytest.mark.parametrize(("name", "old", "new", "fact", "message"), BAD_INPUTS)
 def test_bad_input_is_reported_and_nothing_is_written(
     seeds_copy: Path,
@@ -151,6 +154,7 @@ def test_bad_input_is_reported_and_nothing_is_written(
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
 
 
+@sqlite_file
 def test_malformed_yaml_names_the_line(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
     line = edit(seeds_copy, f"{ARTICLE}/events.yaml", "events:\n", "events:\n  - title: a: b\n")
     before = digest(target)
@@ -164,6 +168,7 @@ def test_malformed_yaml_names_the_line(seeds_copy: Path, target: Path, capsys: p
     assert digest(target) == before
 
 
+@sqlite_file
 def test_a_changed_article_text_is_refused(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
     article = seeds_copy / ARTICLE / "article.txt"
     article.write_bytes(article.read_bytes().replace("“We have to tread".encode(), b'"We have to tread'))
@@ -189,6 +194,7 @@ def test_every_problem_is_reported_not_just_the_first(seeds_copy: Path, capsys: 
     assert err.endswith("3 problem(s); nothing was written\n")
 
 
+@sqlite_file
 def test_a_failed_first_load_leaves_no_file(
     seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,6 +222,7 @@ def dump(path: Path) -> list[str]:
         connection.close()
 
 
+@sqlite_file
 def test_loading_twice_gives_the_same_version_and_rows(tmp_path: Path) -> None:
     from tests.conftest import SEEDS
 
@@ -225,6 +232,7 @@ def test_loading_twice_gives_the_same_version_and_rows(tmp_path: Path) -> None:
     assert dump(tmp_path / "a.sqlite3") == dump(tmp_path / "b.sqlite3")
 
 
+@sqlite_file
 def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
     edit(
         seeds_copy,
@@ -239,6 +247,7 @@ def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys:
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
 
 
+@sqlite_file
 def test_a_missing_article_text_is_reported(seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (seeds_copy / ARTICLE / "article.txt").unlink()
     before = digest(target)
@@ -306,6 +315,7 @@ def test_a_list_item_that_is_not_a_mapping_names_its_list(seeds_copy: Path, caps
     )
 
 
+@sqlite_file
 def test_article_local_entities_are_not_found_in_other_articles(seeds_copy: Path, tmp_path: Path) -> None:
     other = seeds_copy / "articles" / "other-article"
     other.mkdir()
@@ -327,6 +337,7 @@ def test_article_local_entities_are_not_found_in_other_articles(seeds_copy: Path
     assert rows.fetchall() == [("united-states", "U.S."), ("astana", "Astana"), ("antony-blinken", "Blinken")]
 
 
+@sqlite_file
 def test_serve_rebuilds_only_a_missing_or_stale_database(seeds_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "facts.sqlite3"
     assert needs_build(seeds_copy, db)
@@ -338,6 +349,7 @@ def test_serve_rebuilds_only_a_missing_or_stale_database(seeds_copy: Path, tmp_p
     assert needs_build(seeds_copy, db)
 
 
+@sqlite_file
 def test_the_database_is_readable_by_a_server_running_as_another_user(tmp_path: Path) -> None:
     from tests.conftest import SEEDS
 
@@ -349,6 +361,7 @@ def test_the_database_is_readable_by_a_server_running_as_another_user(tmp_path: 
     assert db.stat().st_mode & 0o004  # world-readable under the usual umask (022)
 
 
+@sqlite_file
 def test_a_database_of_another_schema_revision_is_rebuilt(seeds_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "facts.sqlite3"
     load(seeds_copy, db)

@@ -3,11 +3,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, literal_column, select
-from sqlmodel import col
 
+from app import fts
 from app.db import ConnectionDep
-from app.listing import MAX_QUERY_LENGTH, SEARCH_INDEX, CommaList, QueryModel, fts_query
+from app.listing import MAX_QUERY_LENGTH, CommaList, QueryModel
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
 from app.schemas import Page, SearchHit
@@ -22,10 +21,6 @@ PATHS = {
     "pledge": "pledges",
     "event": "events",
 }
-# Control characters never occur in the indexed text, so they can mark matches before the text is escaped.
-OPEN, CLOSE = "\x02", "\x03"
-# A match in a name or title counts this many times one in the body text.
-LABEL_WEIGHT = 5.0
 
 
 class SearchParams(BaseModel):
@@ -49,27 +44,14 @@ async def search(
 ) -> Response:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
-    Results are ranked by relevance (BM25), best first; the first page is the whole answer (`limit` at most 50).
+    Results are ranked by relevance (BM25; `ts_rank` on PostgreSQL), best first; the first page is the whole
+    answer (`limit` at most 50).
     """
-    q, type, limit = params.q, params.type, params.limit
-    query = fts_query(q)
     hits = []
-    if query is not None:
-        statement = (
-            select(
-                SEARCH_INDEX.c.kind,
-                SEARCH_INDEX.c.id,
-                SEARCH_INDEX.c.label,
-                func.snippet(literal_column("search_index"), 3, OPEN, CLOSE, "…", 16).label("snippet"),
-            )
-            .where(literal_column("search_index").op("MATCH")(query))
-            .order_by(func.bm25(literal_column("search_index"), 0.0, 0.0, LABEL_WEIGHT, 1.0), SEARCH_INDEX.c.id)
-            .limit(limit)
-        )
-        if type:
-            statement = statement.where(col(SEARCH_INDEX.c.kind).in_(type))
+    statement = fts.search(connection, params.q, params.type, params.limit)
+    if statement is not None:
         for row in connection.execute(statement):
-            snippet = html.escape(row.snippet).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+            snippet = html.escape(row.snippet).replace(fts.OPEN, "<mark>").replace(fts.CLOSE, "</mark>")
             hits.append(
                 {
                     "type": row.kind,

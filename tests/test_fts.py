@@ -1,0 +1,47 @@
+"""The user's text becomes the same query for both backends, and never query syntax."""
+
+import pytest
+
+from app.fts import fts5_query, terms, tsquery
+
+CASES = [
+    # text, FTS5 query (SQLite), tsquery (PostgreSQL)
+    ("Tokayev", '"tokayev"*', "tokayev:*"),
+    ("tread caref", '"tread" "caref"*', "tread & caref:*"),
+    ("Tokayev’s", '"tokayev"*', "tokayev:*"),
+    ("Blínkén", '"blínkén"*', "blinken:*"),  # FTS5 folds the accents itself; for PostgreSQL they go here
+    ("U.S. aid", '"u" "s" "aid"*', "u & s & aid:*"),
+    ("trip_plan", '"trip plan"*', "(trip <-> plan:*)"),
+    ("' OR 1=1--", '"or" "1" "1"*', "or & 1 & 1:*"),
+    ('"AND(*', '"and"*', "and:*"),
+    ("a:* & !b | <->", '"a" "b"*', "a & b:*"),
+    ("’", None, None),
+    ("'s", None, None),
+    ("\u0000", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "fts5", "ts"), CASES)
+def test_queries_are_built_from_words_only(text: str, fts5: str | None, ts: str | None) -> None:
+    assert fts5_query(text) == fts5
+    assert tsquery(text) == ts
+
+
+def test_indexed_terms_split_like_unicode61() -> None:
+    assert terms("Kassym-Jomart Tokayev’s U.S. trip — $2.5 million, Blínkén") == [
+        "kassym",
+        "jomart",
+        "tokayev",
+        "s",
+        "u",
+        "s",
+        "trip",
+        "2",
+        "5",
+        "million",
+        "blinken",
+    ]
+
+
+def test_at_most_sixteen_words() -> None:
+    assert tsquery(" ".join(f"w{i}" for i in range(20))) == " & ".join(f"w{i}" for i in range(15)) + " & w15:*"
