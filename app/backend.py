@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
-from app.db import Database, open_engine, unavailable
+from app.db import Database, Totals, open_engine, unavailable
 from app.models import DatasetInfo
 from app.problems import ProblemError
 from app.settings import get_settings
@@ -84,6 +84,7 @@ class PostgresDatabase:
         self._info: DatasetInfo | None = None
         self._checked_at = float("-inf")
         self.reload_check_s = get_settings().reload_check_s
+        self._totals: tuple[str, Totals] | None = None
 
     def engine(self) -> Engine:
         return self._engine
@@ -107,6 +108,13 @@ class PostgresDatabase:
                 raise unavailable("the database was not built by `article-facts load`")
             self._info, self._checked_at = info, now
         return info
+
+    def totals(self) -> Totals:
+        """Cached ``count=true`` totals of the dataset being served (a new load starts empty)."""
+        version = self.info().version
+        if self._totals is None or self._totals[0] != version:
+            self._totals = (version, Totals())
+        return self._totals[1]
 
 
 ServedDatabase = Database | PostgresDatabase

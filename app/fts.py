@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Select, bindparam, column, func, literal_column, select, table, text
 
 from app.evidence import fold
@@ -93,33 +94,76 @@ def matching_ids(dialect: str) -> Any:
     )
 
 
-def search(connection: Connection, text: str, kinds: Iterable[str] | None, limit: int) -> Select[Any] | None:
-    """Ranked hits for ``text``: rows of (kind, id, label, snippet), best first; the snippet marks matches with
-    ``OPEN``/``CLOSE`` and is not yet escaped. None when ``text`` has no words."""
-    postgresql = connection.dialect.name == "postgresql"
-    statement = _search_postgresql(text) if postgresql else _search_sqlite(text)
+def search(
+    connection: Connection, text: str, kinds: Iterable[str] | None, limit: int
+) -> list[tuple[str, str, str, str]]:
+    """Ranked hits for ``text``: (kind, id, label, snippet), best first; the snippet marks matches with
+    ``OPEN``/``CLOSE`` and is not yet escaped. No hits when ``text`` has no words."""
+    kinds = sorted(kinds) if kinds else None
+    if connection.dialect.name != "postgresql":
+        query = fts5_query(text)
+        if query is None:
+            return []
+        sql = SQLITE_SEARCH.format(kinds="AND kind IN (SELECT value FROM json_each(?))" if kinds else "")
+        kind_values = [orjson.dumps(kinds).decode()] if kinds else []
+        rows = connection.exec_driver_sql(sql, (query, *kind_values, CANDIDATES, limit)).all()
+        words = [term for word in query_words(text) for term in terms(word)]
+        return [(kind, id_, label, snippet(body, words)) for kind, id_, label, body in rows]
+    statement = _search_postgresql(text)
     if statement is None:
-        return None
+        return []
     if kinds:
-        statement = statement.where(SEARCH_INDEX.c.kind.in_(list(kinds)))
-    return statement.limit(limit)
+        statement = statement.where(SEARCH_INDEX.c.kind.in_(kinds))
+    return [(row.kind, row.id, row.label, row.snippet) for row in connection.execute(statement.limit(limit))]
 
 
-def _search_sqlite(text: str) -> Select[Any] | None:
-    query = fts5_query(text)
-    if query is None:
-        return None
-    index: Any = literal_column("search_index")
-    return (
-        select(
-            SEARCH_INDEX.c.kind,
-            SEARCH_INDEX.c.id,
-            SEARCH_INDEX.c.label,
-            func.snippet(index, 3, OPEN, CLOSE, "…", SNIPPET_WORDS).label("snippet"),
-        )
-        .where(index.op("MATCH")(query))
-        .order_by(func.bm25(index, 0.0, 0.0, LABEL_WEIGHT, 1.0), SEARCH_INDEX.c.id)
-    )
+# Ranking every match of a common word is what makes full-text search slow at scale: "minister" matches a
+# hundred thousand of a million documents, and BM25 would score them all to return twenty. So BM25 ranks the
+# first CANDIDATES matches in index order, which is load order: entities first, then each article with its events,
+# quotes and pledges. A rarer word (fewer matches than that) is ranked over all its matches, exactly as before.
+# The snippet is cut here from the hit's text: FTS5's snippet() would run the full-text query again for each hit.
+CANDIDATES = 200
+SQLITE_SEARCH = f"""
+WITH candidates AS (
+    SELECT rowid AS r, id, bm25(search_index, 0.0, 0.0, {LABEL_WEIGHT}, 1.0) AS score
+    FROM search_index WHERE search_index MATCH ? {{kinds}} LIMIT ?
+), best AS (
+    SELECT r, id, score FROM candidates ORDER BY score, id LIMIT ?
+)
+SELECT kind, search_index.id, label, body
+FROM best JOIN search_index ON search_index.rowid = best.r
+ORDER BY best.score, best.id
+"""
+_SPAN = re.compile(r"[^\W_]+")
+
+
+def snippet(body: str, words: list[str]) -> str:
+    """About ``SNIPPET_WORDS`` words of ``body`` around its first match, matches between ``OPEN`` and ``CLOSE``,
+    "…" where the text was cut. A token matches a query word when it folds to it (the last word: starts with it),
+    as the full-text index matched it."""
+    spans = list(_SPAN.finditer(body))
+    last = len(words) - 1
+
+    def matches(token: str) -> bool:
+        folded = "".join(terms(token))
+        return any(folded == word or (i == last and folded.startswith(word)) for i, word in enumerate(words))
+
+    hits = [i for i, span in enumerate(spans) if matches(span.group())]
+    if not spans:
+        return body
+    first = max(0, (hits[0] if hits else 0) - 2)
+    window = spans[first : first + SNIPPET_WORDS]
+    marked = set(hits)
+    out, position = [], window[0].start()
+    for i, span in enumerate(window, start=first):
+        out.append(body[position : span.start()])
+        token = span.group()
+        out.append(f"{OPEN}{token}{CLOSE}" if i in marked else token)
+        position = span.end()
+    end = window[-1].end()
+    cut_start = "…" if first > 0 else body[: window[0].start()]
+    cut_end = "…" if first + SNIPPET_WORDS < len(spans) else body[end:]
+    return cut_start + "".join(out) + cut_end
 
 
 # ts_rank's weights are for D, C, B, A: the label is A, the body B.

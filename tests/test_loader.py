@@ -400,6 +400,7 @@ def test_a_load_may_not_drop_more_than_half_of_a_kind_of_fact(new: dict[str, int
         )
 
 
+@sqlite_file
 def test_the_shrink_guard_compares_with_the_database_being_replaced(
     seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,11 +1,10 @@
 """Lists run a fixed number of SQL statements whatever the page size (no N+1)."""
 
-from pathlib import Path
-
 import httpx
 import pytest
 from sqlalchemy import event
 
+from app.backend import Target
 from app.main import create_app
 from tests.conftest import StatementCounter
 
@@ -37,10 +36,10 @@ async def test_statement_count_does_not_grow_with_the_page(
     assert counts == [statements, statements]
 
 
-async def test_count_adds_one_statement_once_per_filter(db_path: Path) -> None:
+async def test_count_adds_one_statement_once_per_filter(database: Target) -> None:
     """A total is counted the first time a filter asks for it, then kept for that database file: every page of
     the same filter, in any sort and size, reuses it. (A fresh app, so that no other test has filled the cache.)"""
-    app = create_app(db_path)
+    app = create_app(database)
     app.state.database.info()
     counter = StatementCounter()
     event.listen(app.state.database.engine(), "before_cursor_execute", counter)

@@ -25,6 +25,10 @@ from tests.conftest import ARTICLE_FACTS, ARTICLE_ID, running_server
 from tests.holding_server import HEADER
 from tests.test_loader import edit
 
+pytestmark = pytest.mark.sqlite_only(
+    "reloads swap a SQLite file under the running server (PostgreSQL's are one transaction: tests/test_postgres.py)"
+)
+
 ARTICLE = f"articles/{ARTICLE_ID}"
 CLIENTS = 16
 # Every kind of route, and the two that report the dataset version (/v1 and /healthz).

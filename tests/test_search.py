@@ -1,7 +1,12 @@
 """Search: plain text in, ranked hits out; no input is a syntax error."""
 
+import sqlite3
+from pathlib import Path
+
 import httpx
 import pytest
+
+from app import fts
 
 pytestmark = pytest.mark.anyio
 
@@ -108,3 +113,21 @@ async def test_a_possessive_is_the_word_itself(client: httpx.AsyncClient, query:
 async def test_a_snippet_does_not_repeat_a_name_for_its_alias(client: httpx.AsyncClient) -> None:
     (hit,) = await hits(client, "tokayev", type="entity")
     assert hit["snippet"].count("<mark>Tokayev</mark>") == 1
+
+
+@pytest.mark.sqlite_only("FTS5's index order; PostgreSQL ranks every match")
+async def test_a_common_word_is_ranked_among_its_first_matches_in_index_order(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
+    """BM25 ranks at most CANDIDATES matches, the first in index (load) order: entities come first."""
+    with sqlite3.connect(db_path) as connection:
+        first_two = connection.execute(
+            "SELECT kind, id FROM search_index WHERE search_index MATCH '\"blinken\"*' LIMIT 2"
+        ).fetchall()
+    assert first_two[0] == ("entity", "antony-blinken")
+    everything = (await client.get("/v1/search", params={"q": "blinken", "limit": 50})).json()["data"]
+    assert len(everything) > 3
+    monkeypatch.setattr(fts, "CANDIDATES", 2)
+    capped = (await client.get("/v1/search", params={"q": "blinken", "limit": 50})).json()["data"]
+    assert len(capped) == 2
+    assert {(hit["type"], hit["id"]) for hit in capped} == set(first_two)

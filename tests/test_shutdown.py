@@ -23,6 +23,8 @@ from tests.conftest import running_server
 from tests.holding_server import HEADER
 from tests.test_reload import wait_for
 
+pytestmark = pytest.mark.sqlite_only("the server under test serves a copy of the SQLite test database")
+
 IN_FLIGHT = 20
 
 

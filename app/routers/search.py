@@ -48,17 +48,15 @@ async def search(
     answer (`limit` at most 50).
     """
     hits = []
-    statement = fts.search(connection, params.q, params.type, params.limit)
-    if statement is not None:
-        for row in connection.execute(statement):
-            snippet = html.escape(row.snippet).replace(fts.OPEN, "<mark>").replace(fts.CLOSE, "</mark>")
-            hits.append(
-                {
-                    "type": row.kind,
-                    "id": row.id,
-                    "label": row.label,
-                    "snippet": snippet,
-                    "url": f"/v1/{PATHS[row.kind]}/{row.id}",
-                }
-            )
+    for kind, id_, label, text in fts.search(connection, params.q, params.type, params.limit):
+        snippet = html.escape(text).replace(fts.OPEN, "<mark>").replace(fts.CLOSE, "</mark>")
+        hits.append(
+            {
+                "type": kind,
+                "id": id_,
+                "label": label,
+                "snippet": snippet,
+                "url": f"/v1/{PATHS[kind]}/{id_}",
+            }
+        )
     return json_response({"data": hits, "next_cursor": None, "next_url": None})

@@ -28,6 +28,8 @@ CREATE VIRTUAL TABLE search_index USING fts5(
 
 
 def _rebuild_search_index(prefix: str) -> None:
+    if op.get_bind().dialect.name != "sqlite":  # PostgreSQL's index is a tsvector column with GIN: no prefixes needed
+        return
     op.execute("ALTER TABLE search_index RENAME TO search_index_old")
     op.execute(SEARCH_INDEX.format(prefix=prefix))
     columns = "rowid, kind, id, label, body"
