@@ -6,8 +6,10 @@ On any failure the target is untouched and the temporary file is removed.
 """
 
 import os
+import sqlite3
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,14 +44,23 @@ def migrate(connection: Connection) -> None:
 def load(seeds: Path, target: Path) -> Dataset:
     """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data."""
     dataset = compile_seeds(seeds)
+    replace_atomically(target, lambda tmp: write(dataset, tmp))
+    return dataset
+
+
+def replace_atomically(target: Path, build: Callable[[Path], None]) -> None:
+    """Run ``build`` on a new file beside ``target``, then rename it over ``target``; on any error, leave no trace.
+
+    Shared by ``load`` and ``app.synth``: whatever writes a database, the served file is only ever swapped whole.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
         try:
-            write(dataset, tmp)
-        except (SQLAlchemyError, OverflowError, ValueError) as exc:  # what SQLite refuses of validated rows
+            build(tmp)
+        except (SQLAlchemyError, sqlite3.Error, OverflowError, ValueError) as exc:  # what SQLite refuses of rows
             raise LoadError(str(exc).splitlines()[0]) from exc
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -60,7 +71,6 @@ def load(seeds: Path, target: Path) -> Dataset:
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
             leftover.unlink(missing_ok=True)
-    return dataset
 
 
 def write(dataset: Dataset, path: Path) -> None:
@@ -93,14 +103,23 @@ def write(dataset: Dataset, path: Path) -> None:
                 [vars(doc) for doc in dataset.search],
             )
         with engine.connect() as connection:
-            problems = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
-            if problems != ["ok"]:
-                raise LoadError(f"integrity check failed: {problems[:5]}")
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise LoadError(f"foreign key check failed: {broken[:5]}")
+            check(connection)
     finally:
         engine.dispose()
+
+
+def check(connection: Connection, quick: bool = False) -> None:
+    """Refuse a database that SQLite finds corrupt or whose references dangle (LoadError).
+
+    ``quick`` runs ``quick_check``, which skips matching every index entry against its row: O(N), not O(N log N).
+    """
+    pragma = "quick_check" if quick else "integrity_check"
+    problems = [row[0] for row in connection.exec_driver_sql(f"PRAGMA {pragma}")]
+    if problems != ["ok"]:
+        raise LoadError(f"integrity check failed: {problems[:5]}")
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise LoadError(f"foreign key check failed: {broken[:5]}")
 
 
 def _umask() -> int:
