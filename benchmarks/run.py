@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import version
@@ -52,13 +53,14 @@ CONNECTIONS, THREADS = 32, 2
 @dataclass
 class Mode:
     rounds: int
-    warmup: int  # seconds
-    measure: int  # seconds
+    warmup: int  # seconds of one-at-a-time requests before measuring: caches filled, nothing left queued
+    measure: int  # seconds of wrk
+    drain: int  # seconds to wait for the requests still queued when wrk stops; past that, restart the server
     startups: int  # times `article-facts serve` is started to time its first /healthz
 
 
-FULL = Mode(rounds=3, warmup=3, measure=10, startups=3)
-QUICK = Mode(rounds=1, warmup=1, measure=3, startups=1)
+FULL = Mode(rounds=3, warmup=3, measure=10, drain=30, startups=3)
+QUICK = Mode(rounds=1, warmup=1, measure=5, drain=15, startups=1)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Measurement:
     errors: int  # socket errors and timeouts
     non_2xx_3xx: int
     cpu_ms_per_request: float
+    drained: bool  # False: the server was still busy with queued requests after `drain` s, and was restarted
 
 
 @dataclass
@@ -119,7 +122,7 @@ def database(size: str) -> tuple[Path, dict[str, Any]]:
 
 def _version_of(path: Path) -> str | None:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             return str(db.execute("SELECT version FROM dataset_info").fetchone()[0])
     except sqlite3.Error:
         return None
@@ -134,7 +137,7 @@ def tilde_encode(value: str) -> str:
 def scenarios(path: Path, size: str) -> dict[str, dict[str, Scenario]]:
     """The equivalent URLs of each scenario for each server, with real values from the database."""
     name = path.stem
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         speaker = db.execute("SELECT id FROM entity ORDER BY quote_count DESC, id LIMIT 1").fetchone()[0]
         total = db.execute("SELECT count(*) FROM quote").fetchone()[0]
         said_on, middle = db.execute(
@@ -226,7 +229,8 @@ def start(srv: Server) -> None:
 def stop(srv: Server) -> None:
     if srv.process is None:
         return
-    srv.memory = memory(srv.process.pid)
+    now = memory(srv.process.pid)  # after a restart, keep the highest figures of every run of this server
+    srv.memory = {key: max(value, srv.memory.get(key, 0.0)) for key, value in now.items()}
     srv.process.send_signal(signal.SIGTERM)
     try:
         srv.process.wait(timeout=20)
@@ -304,7 +308,7 @@ def check(srv: Server, urls: dict[str, Scenario]) -> dict[str, Any]:
             found[key] = {"status": response.status_code, "rows": len(response.json()["data"]), "first": None}
             continue
         rows, first = rows_in(srv.target, response.json(), scenario.path) if response.status_code == 200 else (0, None)
-        found[key] = {"status": response.status_code, "rows": rows, "first": first}
+        found[key] = {"status": response.status_code, "rows": rows, "first": first, "bytes": len(response.content)}
     return found
 
 
@@ -322,6 +326,7 @@ def wrk(url: str, seconds: int, header: str | None) -> dict[str, Any]:
         "p50_ms": _ms(latency.get("50", "0us")),
         "p99_ms": _ms(latency.get("99", "0us")),
         "errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        "timeouts": int(errors[4]) if errors else 0,
         "non_2xx_3xx": int(non_ok[1]) if non_ok else 0,
     }
 
@@ -331,13 +336,46 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
+def warm(url: str, seconds: int, header: str | None) -> None:
+    """One request at a time for ``seconds`` (at least one): caches warm, and no request left queued."""
+    headers = dict([header.split(": ", 1)]) if header else {}
+    deadline = time.monotonic() + seconds
+    while True:
+        httpx.get(url, headers=headers, timeout=120)
+        if time.monotonic() > deadline:
+            return
+
+
+def drain(pid: int, seconds: int) -> bool:
+    """Wait until the server is idle (under 10% of a core for half a second); False after ``seconds``.
+
+    wrk stops with a request outstanding on each connection; the server still runs them (and, when they are
+    slow, a long queue), which must not be counted against the next measurement.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(0.5)
+        if cpu_seconds(pid) - before < 0.05:
+            return True
+    return False
+
+
 def measure(srv: Server, scenario: Scenario, mode: Mode, round_no: int) -> Measurement:
     assert srv.process is not None
     url = srv.base + scenario.path
-    wrk(url, mode.warmup, scenario.header)
+    warm(url, mode.warmup, scenario.header)
     before = cpu_seconds(srv.process.pid)
     result = wrk(url, mode.measure, scenario.header)
-    cpu = cpu_seconds(srv.process.pid) - before
+    window = cpu_seconds(srv.process.pid) - before
+    drained = drain(srv.process.pid, mode.drain)
+    if drained:
+        # Every request the server took on was answered: the completed ones, one per connection still open when
+        # wrk stopped, and those wrk gave up on (timeouts; the server still ran them).
+        cpu = cpu_seconds(srv.process.pid) - before
+        served = result["requests"] + CONNECTIONS + result["timeouts"]
+    else:  # restarted below; the CPU of the measured window only, per completed request (an overestimate)
+        cpu, served = window, result["requests"]
     print(
         f"  {srv.target:9} {srv.size or '':3} w{srv.workers} {scenario.key:7} {result['rps']:9.1f} req/s "
         f"p50 {result['p50_ms']:8.2f} ms p99 {result['p99_ms']:8.2f} ms",
@@ -349,8 +387,9 @@ def measure(srv: Server, scenario: Scenario, mode: Mode, round_no: int) -> Measu
         workers=srv.workers,
         scenario=scenario.key,
         round=round_no,
-        cpu_ms_per_request=round(1000 * cpu / max(result["requests"], 1), 3),
-        **result,
+        cpu_ms_per_request=round(1000 * cpu / max(served, 1), 3),
+        drained=drained,
+        **{k: v for k, v in result.items() if k != "timeouts"},
     )
 
 
@@ -366,7 +405,13 @@ def run_server(
             etag = httpx.get(srv.base + urls["a"].path, timeout=60).headers["etag"]
             urls["e"].header = f"If-None-Match: {etag}"
             assert httpx.get(srv.base + urls["e"].path, headers={"If-None-Match": etag}).status_code == 304
-        return [measure(srv, scenario, mode, round_no) for scenario in urls.values()]
+        found = []
+        for scenario in urls.values():
+            found.append(measure(srv, scenario, mode, round_no))
+            if not found[-1].drained:
+                stop(srv)
+                start(srv)
+        return found
     finally:
         stop(srv)
 

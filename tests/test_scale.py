@@ -10,6 +10,7 @@ looks like. Timings belong in ``benchmarks/``, not here.
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,9 @@ def scale_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     synth(path, QUOTES, seed=1, progress=False, parallel=False)
     # Without statistics the planner takes every table for a large one (about a million rows), as they are at
     # 1M quotes; with this corpus's statistics it would rightly scan the tables that are still small here.
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute("DROP TABLE sqlite_stat1")
+        connection.commit()
     return path
 
 
