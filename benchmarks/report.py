@@ -149,7 +149,7 @@ def markdown(results: dict[str, Any], chart: str) -> str:
 
 NOTES = [
     "- (a), (b): Datasette runs its page query plus a `count(*)` of the filtered rows (`filtered_table_rows_count`,"
-    " under its 1 s time limit) and returns plain rows; ours returns each quote with speaker, event, mentions and"
+    " within its SQL time limit) and returns plain rows; ours returns each quote with speaker, event, mentions and"
     " evidence embedded (5 SQL statements). Datasette breaks ties of `_sort` by rowid, ours by id, so the first"
     " rows of (a) may differ while the counts match; (b) starts at the same row in both (first ids above).",
     "- (c), (f): Datasette's `_search` on the FTS5 table is a filter, `rowid IN (SELECT rowid FROM search_index"
