@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test test-postgres lint typecheck check load lock chromium clean coverage soak
+.PHONY: run test test-postgres lint typecheck check load lock chromium clean coverage soak bench wrk
 
 $(INSTALLED): requirements-dev.lock pyproject.toml
 	@# Debian's own python3 keeps venv's pip bootstrap in a separate package.
@@ -39,10 +39,24 @@ check: $(INSTALLED)  ## validate the seeds
 load: $(INSTALLED)  ## rebuild the database from the seeds
 	$(BIN)/article-facts load
 
-lock: $(INSTALLED)  ## re-pin the dependencies after editing pyproject.toml
+lock: $(INSTALLED)  ## re-pin the dependencies after editing pyproject.toml (or benchmarks/requirements.in)
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+	$(BIN)/uv pip compile benchmarks/requirements.in --generate-hashes --python-version 3.11 -q -o benchmarks/requirements.lock
+
+# Benchmark-only dependencies (Datasette, matplotlib) live in their own environment and lock.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: benchmarks/requirements.lock
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r benchmarks/requirements.lock
+	touch $@
+
+wrk:  ## Debian's wrk, the load generator of the benchmark
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(INSTALLED) $(BENCH_VENV)/.installed wrk  ## ours vs Datasette vs a bare ceiling (~25 min); BENCH_ARGS=--quick: ~5 min
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 chromium:  ## Debian's Chromium, for the browser test (tools that download their own browser fail offline)
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -53,7 +67,7 @@ soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with 
 	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache
 
 coverage: $(INSTALLED) chromium  ## the test suite under coverage, with a report
 	$(BIN)/coverage run -m pytest

@@ -25,7 +25,7 @@ RENDERERS: list[tuple[Resource, Callable[[Connection, Sequence[Any]], list[dict[
 BATCH = 500
 
 
-def render(connection: Connection, progress: Callable[[int], None] | None = None) -> None:
+def render(connection: Connection, progress: Callable[[int], object] | None = None) -> None:
     """Fill the ``doc`` column of every fact (inside the loader's transaction)."""
     for resource, shape in RENDERERS:
         table = resource.table.__table__  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from annotated_types import MinLen
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
 from sqlmodel import SQLModel
 
 from app import fts
@@ -243,7 +243,8 @@ class PageResult:
 
 
 def parse_sort(resource: Resource, sort: str | None) -> list[tuple[str, bool]]:
-    """``"-said_on,speaker"`` -> ``[("said_on", True), ("speaker", False), ("id", False)]``."""
+    """``"-said_on,speaker"`` -> ``[("said_on", True), ("speaker", False), ("id", False)]``; ``"-said_on"`` ->
+    ``[("said_on", True), ("id", True)]``."""
     keys: list[tuple[str, bool]] = []
     for raw in (sort or resource.default_sort).split(","):
         name = raw.strip()
@@ -255,8 +256,10 @@ def parse_sort(resource: Resource, sort: str | None) -> list[tuple[str, bool]]:
         if any(name == seen for seen, _ in keys):
             raise bad_parameter("sort", f"sort key {name!r} given twice")
         keys.append((name, descending))
-    if keys[-1][0] != "id" and all(name != "id" for name, _ in keys):
-        keys.append(("id", False))
+    if all(name != "id" for name, _ in keys):
+        # The tie-breaker runs the way the last key does, so that a one-direction order pages by seeking into
+        # its (key, id) index; see _after.
+        keys.append(("id", keys[-1][1]))
     return keys
 
 
@@ -313,9 +316,16 @@ def _from_json(col: Any, value: Any) -> Any:
 
 
 def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
-    """Rows strictly after the cursor's values ``:after_0, :after_1...`` in the order of ``columns``:
-    (a > x) or (a = x and b > y) or ..."""
+    """Rows strictly after the cursor's values ``:after_0, :after_1...`` in the order of ``columns``.
+
+    All keys in one direction: a row-value comparison ``(a, b) > (x, y)``, which the database answers by seeking
+    into the (a, b) index. Mixed directions: (a > x) or (a = x and b < y) or ..., which it cannot seek with.
+    """
     after: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
+    directions = {descending for _, descending in columns}
+    if len(directions) == 1:
+        keys, values = tuple_(*(col for col, _ in columns)), tuple_(*after)
+        return keys < values if directions == {True} else keys > values
     clauses = []
     for i, (col, descending) in enumerate(columns):
         equal = [c == v for (c, _), v in zip(columns[:i], after[:i], strict=True)]

@@ -213,7 +213,7 @@ async def test_a_signed_cursor_of_the_wrong_shape_is_refused(client: httpx.Async
 
 
 async def test_a_signed_cursor_with_an_out_of_range_integer_is_refused(client: httpx.AsyncClient) -> None:
-    payload = b'["-mentions,id", [%d, "x"]]' % 2**70
+    payload = b'["-mentions,-id", [%d, "x"]]' % 2**70
     response = await client.get("/v1/entities", params={"sort": "-mentions", "cursor": signed("entities", payload)})
     assert response.status_code == 400
     assert response.json() == CURSOR_ERROR
