@@ -55,13 +55,15 @@ def terms(text: str) -> list[str]:
     return _TOKEN.findall(stripped)
 
 
-def fts5_query(text: str) -> str | None:
-    """Plain user text -> an FTS5 query: each word a quoted string, all required, the last one as a prefix."""
+def fts5_query(text: str, prefix: bool = True) -> str | None:
+    """Plain user text -> an FTS5 query: each word a quoted string, all required, the last one as a prefix
+    (unless ``prefix`` is false)."""
     words = query_words(text)
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if prefix:
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
@@ -104,11 +106,9 @@ def search(
         query = fts5_query(text)
         if query is None:
             return []
-        sql = SQLITE_SEARCH.format(kinds="AND kind IN (SELECT value FROM json_each(?))" if kinds else "")
-        kind_values = [orjson.dumps(kinds).decode()] if kinds else []
-        rows = connection.exec_driver_sql(sql, (query, *kind_values, CANDIDATES, limit)).all()
         words = [term for word in query_words(text) for term in terms(word)]
-        return [(kind, id_, label, snippet(body, words)) for kind, id_, label, body in rows]
+        hits = _sqlite_hits(connection, query, fts5_query(text, prefix=False) or query, kinds, limit)
+        return [(kind, id_, label, snippet(body, words)) for kind, id_, label, body in hits]
     statement = _search_postgresql(text)
     if statement is None:
         return []
@@ -117,52 +117,86 @@ def search(
     return [(row.kind, row.id, row.label, row.snippet) for row in connection.execute(statement.limit(limit))]
 
 
-# Ranking every match of a common word is what makes full-text search slow at scale: "minister" matches a
-# hundred thousand of a million documents, and BM25 would score them all to return twenty. So BM25 ranks the
-# first CANDIDATES matches in index order, which is load order: entities first, then each article with its events,
-# quotes and pledges. A rarer word (fewer matches than that) is ranked over all its matches, exactly as before.
-# The snippet is cut here from the hit's text: FTS5's snippet() would run the full-text query again for each hit.
+# Ranking a common word is what makes full-text search slow at scale: "security" is in a tenth of a million
+# documents, and FTS5's bm25() counts every one of them (for the word's rarity) before it scores any. So a query
+# with at least CANDIDATES matches is ordered by where it matches, names and titles first, then by index order,
+# which is load order (entities first, then each article with its events, quotes and pledges); both orders are
+# read straight off the index and stop at the page. A query with fewer matches is ranked by BM25, as always.
+# Snippets are cut here from each hit's text: FTS5's snippet() would run the query again for every hit.
 CANDIDATES = 200
-SQLITE_SEARCH = f"""
-WITH candidates AS (
-    SELECT rowid AS r, id, bm25(search_index, 0.0, 0.0, {LABEL_WEIGHT}, 1.0) AS score
-    FROM search_index WHERE search_index MATCH ? {{kinds}} LIMIT ?
-), best AS (
-    SELECT r, id, score FROM candidates ORDER BY score, id LIMIT ?
-)
-SELECT kind, search_index.id, label, body
-FROM best JOIN search_index ON search_index.rowid = best.r
-ORDER BY best.score, best.id
+KINDS = "AND kind IN (SELECT value FROM json_each(?))"
+SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? {kinds} LIMIT ?)"
+SQLITE_RANKED = f"""
+SELECT kind, id, label, body FROM search_index WHERE search_index MATCH ? {{kinds}}
+ORDER BY bm25(search_index, 0.0, 0.0, {LABEL_WEIGHT}, 1.0), id LIMIT ?
 """
+SQLITE_IN_ORDER = "SELECT kind, id, label, body FROM search_index WHERE search_index MATCH ? {kinds} LIMIT ?"
+
+
+def _sqlite_hits(
+    connection: Connection, query: str, whole: str, kinds: list[str] | None, limit: int
+) -> list[tuple[str, ...]]:
+    """``query`` ends in a prefix; ``whole`` is the same with the last word whole, and is used instead when it alone
+    has CANDIDATES matches: a long prefix merges the posting list of every word that starts with it, the whole
+    word's list is read only as far as the page needs."""
+    extra = [orjson.dumps(kinds).decode()] if kinds else []
+    form = {"kinds": KINDS if kinds else ""}
+
+    def run(sql: str, match: str, *args: Any) -> list[Any]:
+        return [tuple(row) for row in connection.exec_driver_sql(sql.format(**form), (match, *extra, *args))]
+
+    if run(SQLITE_COUNT, whole, CANDIDATES)[0][0] >= CANDIDATES:
+        query = whole
+    elif run(SQLITE_COUNT, query, CANDIDATES)[0][0] < CANDIDATES:
+        return run(SQLITE_RANKED, query, limit)
+    hits = run(SQLITE_IN_ORDER, f"label : ({query})", limit)
+    if len(hits) < limit:
+        seen = {(kind, id_) for kind, id_, _, _ in hits}
+        rest = run(SQLITE_IN_ORDER, query, limit + len(hits))
+        hits += [hit for hit in rest if (hit[0], hit[1]) not in seen][: limit - len(hits)]
+    return hits
+
+
 _SPAN = re.compile(r"[^\W_]+")
 
 
 def snippet(body: str, words: list[str]) -> str:
     """About ``SNIPPET_WORDS`` words of ``body`` around its first match, matches between ``OPEN`` and ``CLOSE``,
     "…" where the text was cut. A token matches a query word when it folds to it (the last word: starts with it),
-    as the full-text index matched it."""
-    spans = list(_SPAN.finditer(body))
+    as the full-text index matched it. Reads the text only as far as the end of the snippet."""
     last = len(words) - 1
 
     def matches(token: str) -> bool:
-        folded = "".join(terms(token))
-        return any(folded == word or (i == last and folded.startswith(word)) for i, word in enumerate(words))
+        folded = token.lower() if token.isascii() else "".join(terms(token))
+        return folded in whole or folded.startswith(prefix)
 
-    hits = [i for i, span in enumerate(spans) if matches(span.group())]
+    whole, prefix = set(words[:last]), words[last]
+    whole.add(prefix)
+    spans: list[re.Match[str]] = []
+    marked: set[int] = set()
+    first = None
+    for span in _SPAN.finditer(body):
+        spans.append(span)
+        if matches(span.group()):
+            marked.add(len(spans) - 1)
+            if first is None:
+                first = len(spans) - 1
+        if len(spans) >= max(first or 0, 2) + SNIPPET_WORDS:
+            break
     if not spans:
         return body
-    first = max(0, (hits[0] if hits else 0) - 2)
-    window = spans[first : first + SNIPPET_WORDS]
-    marked = set(hits)
+    start = max(0, (first or 0) - 2)
+    window = spans[start : start + SNIPPET_WORDS]
     out, position = [], window[0].start()
-    for i, span in enumerate(window, start=first):
+    for i, span in enumerate(window, start=start):
         out.append(body[position : span.start()])
         token = span.group()
         out.append(f"{OPEN}{token}{CLOSE}" if i in marked else token)
         position = span.end()
     end = window[-1].end()
-    cut_start = "…" if first > 0 else body[: window[0].start()]
-    cut_end = "…" if first + SNIPPET_WORDS < len(spans) else body[end:]
+    cut_start = "…" if start > 0 else body[: window[0].start()]
+    rest = body[end:]
+    cut_end = "…" if _SPAN.search(rest) else rest
     return cut_start + "".join(out) + cut_end
 
 
