@@ -44,9 +44,10 @@ def configure(level: str) -> None:
     handler.addFilter(_with_request_id)
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}",
+            "{levelname}{name}{message}",
             style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",  # ISO 8601 in UTC
         )
     )
     log.addHandler(handler)
