@@ -3,6 +3,10 @@
 import calendar
 import re
 from datetime import date, timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 PRECISIONS = ("day", "week", "month", "year")
 
@@ -44,3 +48,15 @@ def parse_day(value: str) -> date:
     """A full ``YYYY-MM-DD`` date; ValueError (with a readable message) for anything else."""
     start, _ = period(value, "day")
     return start
+
+
+def _iso_day(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` reaches pydantic's date parsing: its lax mode also reads ``0`` or ``1677542400`` as
+    Unix timestamps and ``2023-02-28T00:00Z`` as a day, none of which the OpenAPI ``format: date`` allows."""
+    if isinstance(value, str) and not _PATTERNS["day"].match(value):
+        raise PydanticCustomError("date_format", "Input should be a date written YYYY-MM-DD")
+    return value
+
+
+# A date query parameter: exactly what the OpenAPI document says (RFC 3339 full-date), nothing looser.
+Day = Annotated[date, BeforeValidator(_iso_day)]

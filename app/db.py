@@ -1,7 +1,11 @@
 """Engines and sessions. The API opens the database read-only and follows atomic replacements of the file."""
 
+import logging
+import math
 import os
+import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
 from pathlib import Path
@@ -9,11 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from app.models import DatasetInfo
 from app.problems import ProblemError
+from app.settings import get_settings
+
+log = logging.getLogger("article_facts")
+RETRY_SOON = {"Retry-After": "1"}
 
 
 def sqlite_url(path: Path, read_only: bool = False) -> str:
@@ -37,15 +46,55 @@ def open_engine(path: Path, read_only: bool = False) -> Engine:
     return engine
 
 
+# SQLite virtual-machine instructions between two looks at the clock: about every 10-50 µs of query work, so
+# the check costs nothing measurable and a runaway statement is stopped within a fraction of a millisecond.
+PROGRESS_INTERVAL = 1000
+
+
+class QueryBudget:
+    """A time budget for every SQL statement on SQLite, enforced by SQLite's progress handler (PostgreSQL has
+    ``statement_timeout``, see ``backend``).
+
+    Each statement gets a deadline when it starts (``before_cursor_execute``); the handler, which SQLite calls
+    every ``PROGRESS_INTERVAL`` instructions while the statement runs or its rows are fetched, interrupts it
+    once the deadline has passed. SQLite then raises ``OperationalError('interrupted')``, which becomes a 503
+    problem with ``Retry-After`` (``handle_error``), wherever the statement ran; the connection itself is
+    unharmed and serves the next request.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds  # read at every statement, so a test may change it on a running app
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "connect", self._connect)
+        event.listen(engine, "before_cursor_execute", self._start)
+        event.listen(engine, "handle_error", self._interrupted)
+
+    def _connect(self, dbapi_connection: Any, record: Any) -> None:
+        deadline = [math.inf]
+        record.info["deadline"] = deadline
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() >= deadline[0], PROGRESS_INTERVAL)
+
+    def _start(self, conn: Any, *_args: Any) -> None:
+        conn.info["deadline"][0] = time.monotonic() + self.seconds
+
+    def _interrupted(self, context: ExceptionContext) -> None:
+        error = context.original_exception
+        if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+            log.warning("query stopped by its time budget", extra={"budget_ms": round(self.seconds * 1000)})
+            raise ProblemError(503, "Try again: the query took longer than its time budget.", headers=RETRY_SOON)
+
+
 class Database:
     """The served database file. When a load swaps in a new file, the next request opens it.
 
     Requests already running keep the connection (and so the file) they started with; SQLite holds the old
-    inode open until they finish, so they complete on the old data.
+    inode open until they finish, so they complete on the old data. Every statement runs under ``budget``.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, query_timeout_s: float | None = None) -> None:
         self.path = path
+        self.budget = QueryBudget(query_timeout_s or get_settings().query_timeout_ms / 1000)
         self._lock = threading.Lock()
         self._identity: tuple[int, int] | None = None
         self._engine: Engine | None = None
@@ -57,7 +106,9 @@ class Database:
         if identity != self._identity or self._engine is None:
             with self._lock:
                 if identity != self._identity or self._engine is None:
-                    old, self._engine = self._engine, open_engine(self.path, read_only=True)
+                    engine = open_engine(self.path, read_only=True)
+                    self.budget.install(engine)
+                    old, self._engine = self._engine, engine
                     self._identity = identity
                     self._info = None
                     self._totals = Totals()

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from annotated_types import MinLen
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
 from sqlmodel import SQLModel
 
@@ -36,16 +36,27 @@ MAX_STATEMENTS = 1024  # compiled query shapes kept per resource
 
 
 def _split_commas(value: Any) -> Any:
-    """``a,b`` and repeated ``x=a&x=b`` both mean the list ``[a, b]``."""
+    """``a,b`` and repeated ``x=a&x=b`` both mean the list ``[a, b]``.
+
+    An empty part (``x=``, ``a,,b``) stays in the list, so it is refused like any other bad item rather than
+    silently dropped: the OpenAPI document says every item is a non-empty value.
+    """
     values = value if isinstance(value, list) else [value]
     if not all(isinstance(v, str) for v in values):
         return value
-    return [part.strip() for v in values for part in v.split(",") if part.strip()]
+    return [part.strip() for v in values for part in v.split(",")]
 
 
 T = TypeVar("T")
 # A list parameter given as ``a,b`` (or repeated); at least one value.
 CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
+
+# Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
+# requires (``seeds.SLUG``), so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
 
 
 class ListParams(BaseModel):
@@ -70,7 +81,7 @@ class ListParams(BaseModel):
         description="Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix.",
         examples=["central"],
     )
-    article: str | None = Field(None, description="Only items from (or, for entities, mentioned in) this article.")
+    article: Slug | None = Field(None, description="Only items from (or, for entities, mentioned in) this article.")
 
 
 class NoParams(BaseModel):

@@ -1,6 +1,7 @@
 """The app factory: where a request goes.
 
-request -> CORS -> security headers -> HEAD as GET -> conditional GET (ETag / 304) -> router in
+request -> envelope (request id, security headers, log line, 500 answer) -> CORS -> request limits (405, 414,
+431) -> concurrency limit (503) -> HEAD as GET -> conditional GET (ETag / 304) -> router in
 ``app/routers/`` (parameters validated by its query model) -> ``listing.fetch`` (one SQL query for the page) ->
 the router's ``shape`` (batch look-ups in ``embed``) -> JSON. Errors from anywhere leave through ``problems``;
 ``openapi`` completes the document that the docs pages show.
@@ -15,8 +16,9 @@ from fastapi_offline import FastAPIOffline
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import backend, openapi, problems
+from app import backend, logs, openapi, problems
 from app.backend import ServedDatabase, Target
+from app.middleware import ConcurrencyLimit, Envelope, RequestLimits
 from app.problems import ProblemError
 from app.settings import get_settings
 
@@ -64,43 +66,6 @@ class ConditionalGet:
         await self.app(scope, receive, send_with_etag)
 
 
-# The docs pages run the self-hosted Swagger UI / ReDoc bundles (inline start-up script, blob: workers) and may
-# load nothing from elsewhere: ReDoc's "powered by" logo from its CDN is refused by the browser, not fetched.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
-)
-API_CSP = "default-src 'none'; frame-ancestors 'none'"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-
-
-class SecurityHeaders:
-    """Headers that keep browsers from sniffing, framing or leaking: on every response."""
-
-    def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...]) -> None:
-        self.app = app
-        self.docs_paths = docs_paths
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = DOCS_CSP if scope["path"].startswith(self.docs_paths) else API_CSP
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.update(SECURITY_HEADERS)
-                headers["Content-Security-Policy"] = csp
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 class HeadAsGet:
     """HEAD is GET without the body (RFC 9110), for every GET route, without doubling the OpenAPI operations."""
 
@@ -117,7 +82,10 @@ class HeadAsGet:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        # In place, not a copy: the middlewares outside see what routing adds to the scope (the access log
+        # reads the route template from it).
+        scope["method"] = "GET"
+        await self.app(scope, receive, send_headers_only)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -135,6 +103,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(db: Target | None = None) -> FastAPI:
     """The app serving ``db``: a SQLite file or a PostgreSQL URL (default: from the settings)."""
     settings = get_settings()
+    logs.configure(settings.log_level)
     database = backend.open_database(db or settings.target())
     app = FastAPIOffline(
         title="Article Facts",
@@ -164,16 +133,23 @@ def create_app(db: Target | None = None) -> FastAPI:
     for module in openapi.ROUTERS:
         app.include_router(module.router)
     openapi.install(app, database)
-    # Each middleware added wraps the ones before it: the last added (CORS) sees a request first.
+    # Each middleware added wraps the ones before it: the last added (Envelope) sees a request first.
     app.add_middleware(ConditionalGet, database=database)
     app.add_middleware(HeadAsGet)
-    app.add_middleware(SecurityHeaders, docs_paths=("/docs", "/redoc", "/static-offline-docs"))
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrency)
+    app.add_middleware(
+        RequestLimits,
+        max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_header_count=settings.max_header_count,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match"],
-        expose_headers=["ETag", "Link"],
-        allow_credentials=False,
+        allow_headers=["If-None-Match", "X-Request-ID"],
+        expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"],
+        allow_credentials=False,  # public data: a browser never sends cookies or auth along, whatever the origin
     )
+    app.add_middleware(Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"))
     return app

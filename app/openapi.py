@@ -1,12 +1,17 @@
 """The OpenAPI document, completed: what FastAPI cannot infer from the routes.
 
-- Errors are declared as the problem+json the app really sends (400, 404, 405, 503), and FastAPI's 422 (which
-  the app never sends) is removed.
-- Caching and paging headers (ETag, Cache-Control, Link) and the 304 revalidation are declared.
+- Every response the app can give is declared: the problem+json errors (400, 404, 405, 414, 431, 500, 503) and
+  the 304 revalidation, with their headers (``Allow``, ``Retry-After``, ``X-Request-ID``); FastAPI's 422 (which
+  the app never sends) is removed. Schemathesis checks the app against all of it (tests/test_fuzz.py).
+- Caching and paging headers (ETag, Cache-Control, Link) are declared.
+- ``sort`` is declared by its real allow-list (a pattern), so a client or a fuzzer knows which values work.
+- Links lead from a list to its items and next page, and from a fact to the entities and events it embeds, so a
+  client (and Schemathesis' stateful run) can walk the data.
 - Every 200 carries an example built from the data being served, through the routes' own code, so the docs
   page shows real facts rather than "string".
 """
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -40,12 +45,17 @@ ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
     "404": "Not Found: no such id or route",
     "405": "Method Not Allowed: the API is read-only",
-    "503": "Service Unavailable: no data to serve yet",
+    "414": "URI Too Long: the path and query string are over the server's limit",
+    "431": "Request Header Fields Too Large: too many request headers, or too large",
+    "500": "Internal Server Error: an unexpected failure, logged with the request id (never caused by input)",
+    "503": "Service Unavailable: no data to serve yet, a query over its time budget, or the server at its "
+    "concurrency limit; try again after `Retry-After` seconds",
 }
 HEADERS = {
     "ETag": "Validator of this response (dataset version + request); send it back in `If-None-Match`.",
     "Cache-Control": "`public, max-age=60`.",
 }
+REQUEST_ID = "The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it."
 LINK = '`<next_url>; rel="next"` when there is a next page.'
 
 
@@ -73,8 +83,73 @@ def _query_models() -> dict[str, type[BaseModel]]:
     return models
 
 
-def _header(description: str) -> dict[str, Any]:
-    return {"description": description, "schema": {"type": "string"}}
+def _sort_pattern(resource: Resource) -> str:
+    """The sort values ``listing.parse_sort`` accepts: allowed keys, each optionally ``-``, none twice.
+
+    A key may have spaces around it (they are stripped); the lookahead refuses a key given twice.
+    """
+    key = "(?:" + "|".join(re.escape(name) for name in sorted(resource.sorts)) + ")"
+    item = rf"\s*-?{key}\s*"
+    twice = rf"(?:[\s\S]*,)?\s*-?({key})\s*,(?:[\s\S]*,)?\s*-?\1\s*(?:,|$)"  # [\s\S]: `.` skips newlines
+    return rf"^(?!{twice}){item}(?:,{item})*$"
+
+
+def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
+    """operationId -> the links of its 200 response (OpenAPI 3.1 link objects)."""
+    read = {
+        resource.name: (f"{resource.name}-read_{parameter.removesuffix('_id')}", parameter)
+        for resource, _, _, parameter in RESOURCES
+    }
+
+    def to(name: str, pointer: str) -> dict[str, Any]:
+        operation, parameter = read[name]
+        return {"operationId": operation, "parameters": {parameter: f"$response.body#{pointer}"}}
+
+    def filtered(name: str, parameter: str) -> dict[str, Any]:
+        return {"operationId": f"{name}-list_{name}", "parameters": {parameter: "$response.body#/id"}}
+
+    links: dict[str, dict[str, dict[str, Any]]] = {}
+    for resource, _, _, _ in RESOURCES:
+        name = resource.name
+        links[f"{name}-list_{name}"] = {
+            "FirstItem": to(name, "/data/0/id"),
+            "NextPage": {
+                "operationId": f"{name}-list_{name}",
+                "parameters": {
+                    "cursor": "$response.body#/next_cursor",
+                    "sort": "$request.query.sort",
+                    "limit": "$request.query.limit",
+                },
+                "description": "The next page (keep `sort` and the filters as they were).",
+            },
+        }
+    links[read["quotes"][0]] = {
+        "Speaker": to("entities", "/speaker/id"),
+        "Event": to("events", "/event/id"),
+        "Article": to("articles", "/article"),
+    }
+    links[read["pledges"][0]] = {"Donor": to("entities", "/donor/id"), "Article": to("articles", "/article")}
+    links[read["events"][0]] = {
+        "Location": to("entities", "/location/id"),
+        "FirstParticipant": to("entities", "/participants/0/entity/id"),
+        "Article": to("articles", "/article"),
+    }
+    links[read["articles"][0]] = {"Publisher": to("entities", "/publisher/id")}
+    links[read["entities"][0]] = {
+        "QuotesSaid": filtered("quotes", "speaker"),
+        "QuotesMentioning": filtered("quotes", "mentions"),
+        "PledgesGiven": filtered("pledges", "donor"),
+        "PledgesReceived": filtered("pledges", "recipient"),
+        "Events": filtered("events", "participant"),
+    }
+    return links
+
+
+def _header(description: str, required: bool = False) -> dict[str, Any]:
+    header: dict[str, Any] = {"description": description, "schema": {"type": "string"}}
+    if required:
+        header["required"] = True
+    return header
 
 
 def _examples(database: ServedDatabase) -> dict[str, Any]:
@@ -104,6 +179,9 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
         except (ProblemError, SQLAlchemyError):  # no database yet: the document is complete, without examples
             examples = {}
         models = _query_models()
+        links = _operation_links()
+        sorts = {f"/v1/{resource.name}": _sort_pattern(resource) for resource, _, _, _ in RESOURCES}
+        request_id = {"X-Request-ID": _header(REQUEST_ID, required=True)}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
                 if path in models:
@@ -114,17 +192,27 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                 responses = operation["responses"]
                 responses.pop("422", None)
                 for status, description in ERRORS.items():
-                    responses[status] = {"description": description, "content": PROBLEM}
-                responses["405"]["headers"] = {"Allow": _header("`GET, HEAD`")}
-                responses["503"]["headers"] = {"Retry-After": _header("Seconds to wait before trying again.")}
+                    responses[status] = {"description": description, "content": PROBLEM, "headers": {**request_id}}
+                responses["405"]["headers"]["Allow"] = _header("`GET, HEAD`", required=True)
+                responses["503"]["headers"]["Retry-After"] = _header("Seconds to wait before trying again.", True)
+                ok = responses["200"]
+                ok["headers"] = {**request_id}
+                if operation["operationId"] in links:
+                    ok["links"] = links[operation["operationId"]]
+                if path in sorts:
+                    for parameter in operation["parameters"]:
+                        if parameter["name"] == "sort":
+                            parameter["schema"]["anyOf"][0]["pattern"] = sorts[path]
                 if path.startswith("/v1"):
-                    ok = responses["200"]
-                    ok["headers"] = {name: _header(text) for name, text in HEADERS.items()}
+                    ok["headers"].update({name: _header(text) for name, text in HEADERS.items()})
                     if path in LISTS:
                         ok["headers"]["Link"] = _header(LINK)
                     if path in examples:
                         ok["content"]["application/json"]["example"] = examples[path]
-                    responses["304"] = {"description": "Not Modified: the `If-None-Match` ETag is still current"}
+                    responses["304"] = {
+                        "description": "Not Modified: the `If-None-Match` ETag is still current",
+                        "headers": {**request_id, **{name: _header(text) for name, text in HEADERS.items()}},
+                    }
         for unused in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(unused, None)
         app.openapi_schema = schema

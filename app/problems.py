@@ -18,6 +18,8 @@ TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     406: "Not Acceptable",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -101,16 +103,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, headers=headers)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(500, "The server failed to answer this request. It has been logged.")
-
-
 def install(app: FastAPI) -> None:
+    """Handlers for the errors a request can meet. Unexpected exceptions are answered by ``middleware.Envelope``,
+    which sits outside every other middleware, so its 500 still carries the request id and security headers."""
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
 
 
 # Registers the Problem schema; main._document_responses moves it under application/problem+json.

@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(
         2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
     )
+    # Bounds on what one request may cost (README, "Reliability").
+    max_concurrency: int = Field(
+        64, ge=1, description="Requests one worker handles at once; more are refused at once (503), not queued."
+    )
+    max_url_bytes: int = Field(4096, ge=256, description="Longest request path plus query string (else 414).")
+    max_header_bytes: int = Field(8192, ge=1024, description="Largest total size of the request headers (else 431).")
+    max_header_count: int = Field(64, ge=8, description="Most request headers (else 431).")
+    log_level: str = Field("INFO", description="Level of the JSON log lines on stderr (`INFO` logs every request).")
     reload_check_s: float = Field(
         1.0,
         ge=0,

@@ -64,7 +64,12 @@ async def test_head_is_get_without_a_body(client: httpx.AsyncClient) -> None:
 async def test_cors_lets_any_origin_read_and_see_link_and_etag(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/quotes?limit=1", headers={"Origin": "https://news.example"})
     assert response.headers["access-control-allow-origin"] == "*"
-    assert set(response.headers["access-control-expose-headers"].split(", ")) == {"ETag", "Link"}
+    assert set(response.headers["access-control-expose-headers"].split(", ")) == {
+        "ETag",
+        "Link",
+        "X-Request-ID",
+        "Retry-After",
+    }
     assert "access-control-allow-credentials" not in response.headers
     preflight = await client.options(
         "/v1/quotes",

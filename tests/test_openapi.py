@@ -59,15 +59,17 @@ async def test_errors_are_declared_as_problem_documents(spec: dict[str, Any]) ->
     for path, op in operations(spec):
         responses = op["responses"]
         assert "422" not in responses, path
-        for status in ("400", "404", "405", "503"):
+        for status in ("400", "404", "405", "414", "431", "500", "503"):
             assert responses[status]["content"] == {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             }, f"{path} {status}"
         assert ("304" in responses) == path.startswith("/v1"), path
-        assert set(responses["405"]["headers"]) == {"Allow"}
-        assert set(responses["503"]["headers"]) == {"Retry-After"}
+        assert set(responses["405"]["headers"]) == {"Allow", "X-Request-ID"}
+        assert set(responses["503"]["headers"]) == {"Retry-After", "X-Request-ID"}
+        for status, response in responses.items():
+            assert response["headers"]["X-Request-ID"]["required"] is True, f"{path} {status}"
         if path.startswith("/v1"):
-            expected = {"ETag", "Cache-Control"} | (
+            expected = {"ETag", "Cache-Control", "X-Request-ID"} | (
                 {"Link"} if path.count("/") == 2 and path != "/v1/search" else set()
             )
             assert set(responses["200"]["headers"]) == expected, path

@@ -71,7 +71,8 @@ async def test_user_text_reaches_sql_only_as_bound_parameters(
     client: httpx.AsyncClient, sql_statements: list[str]
 ) -> None:
     hostile = "' OR 1=1--"
-    for url in (f"/v1/quotes?speaker={hostile}", f"/v1/quotes?q={hostile}", f"/v1/search?q={hostile}"):
+    assert (await client.get(f"/v1/quotes?speaker={hostile}")).status_code == 400  # not an id: refused unread
+    for url in (f"/v1/quotes?q={hostile}", f"/v1/search?q={hostile}"):  # free text: searched for its words
         assert (await client.get(url)).status_code == 200
     assert sql_statements
     assert not any("OR 1=1" in statement for statement in sql_statements)

@@ -1,5 +1,4 @@
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any
 
 import orjson
@@ -8,8 +7,9 @@ from pydantic import Field
 from sqlalchemy import Connection, Row
 
 from app import embed
+from app.dates import Day
 from app.db import ConnectionDep
-from app.listing import ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch
+from app.listing import LanguageCode, ListParams, NoQuery, QueryModel, Resource, Slug, date_range, eq, fetch
 from app.models import Article
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -20,18 +20,20 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_R
 
 
 class ArticleFilter(ListParams):
-    publisher: str | None = Field(
+    publisher: Slug | None = Field(
         None, description="Only articles by this publisher entity id.", examples=["the-moscow-times"]
     )
-    language: str | None = Field(None, description="Only articles in this ISO 639-1 language.", examples=["en"])
-    published_on__gte: date | None = Field(
+    language: LanguageCode | None = Field(
+        None, description="Only articles in this ISO 639-1 language.", examples=["en"]
+    )
+    published_on__gte: Day | None = Field(
         None, description="Only articles possibly published on or after this date.", examples=["2023-02-01"]
     )
-    published_on__gt: date | None = Field(None, description="Only articles possibly published after this date.")
-    published_on__lte: date | None = Field(
+    published_on__gt: Day | None = Field(None, description="Only articles possibly published after this date.")
+    published_on__lte: Day | None = Field(
         None, description="Only articles possibly published on or before this date.", examples=["2023-03-31"]
     )
-    published_on__lt: date | None = Field(None, description="Only articles possibly published before this date.")
+    published_on__lt: Day | None = Field(None, description="Only articles possibly published before this date.")
 
 
 RESOURCE = Resource(

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from app import embed
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, eq, fetch, linked, one_of
+from app.listing import CommaList, CountryCode, ListParams, NoQuery, QueryModel, Resource, eq, fetch, linked, one_of
 from app.models import Entity, EntityAffiliation, EntityAlias, EntityType, Mention
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -25,10 +25,10 @@ class EntityFilter(ListParams):
     type__in: CommaList[EntityType] | None = Field(
         None, description="Only entities of one of these types (comma-separated).", examples=[["person", "country"]]
     )
-    country_code: str | None = Field(
+    country_code: CountryCode | None = Field(
         None, description="Only entities with this ISO 3166-1 alpha-2 code.", examples=["KZ"]
     )
-    country_code__in: CommaList[str] | None = Field(
+    country_code__in: CommaList[CountryCode] | None = Field(
         None, description="Only entities with one of these country codes.", examples=[["KZ", "UZ"]]
     )
 

@@ -1,6 +1,5 @@
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any
 
 import orjson
@@ -10,8 +9,21 @@ from sqlalchemy import Connection, Row
 from sqlmodel import col, select
 
 from app import embed
+from app.dates import Day
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch, linked, one_of
+from app.listing import (
+    CommaList,
+    ListParams,
+    NoQuery,
+    QueryModel,
+    Resource,
+    Slug,
+    date_range,
+    eq,
+    fetch,
+    linked,
+    one_of,
+)
 from app.models import Event, EventParticipant, EventStatus, EventType
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -26,21 +38,21 @@ class EventFilter(ListParams):
     type__in: CommaList[EventType] | None = Field(
         None, description="Only events of one of these types (comma-separated).", examples=[["meeting", "trip"]]
     )
-    participant: str | None = Field(
+    participant: Slug | None = Field(
         None, description="Only events this entity id takes part in.", examples=["sergei-lavrov"]
     )
-    location: str | None = Field(None, description="Only events at this entity id.", examples=["astana"])
+    location: Slug | None = Field(None, description="Only events at this entity id.", examples=["astana"])
     status: EventStatus | None = Field(
         None, description="Only events that had occurred, or were planned, at publication.", examples=["planned"]
     )
-    date__gte: date | None = Field(
+    date__gte: Day | None = Field(
         None, description="Only events whose date range reaches this date or later.", examples=["2023-03-01"]
     )
-    date__gt: date | None = Field(None, description="Only events whose date range reaches past this date.")
-    date__lte: date | None = Field(
+    date__gt: Day | None = Field(None, description="Only events whose date range reaches past this date.")
+    date__lte: Day | None = Field(
         None, description="Only events whose date range starts on or before this date.", examples=["2022-12-31"]
     )
-    date__lt: date | None = Field(None, description="Only events whose date range starts before this date.")
+    date__lt: Day | None = Field(None, description="Only events whose date range starts before this date.")
 
 
 RESOURCE = Resource(

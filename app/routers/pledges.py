@@ -1,6 +1,5 @@
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any
 
 import orjson
@@ -10,13 +9,16 @@ from sqlalchemy import Connection, Row
 from sqlmodel import col, select
 
 from app import embed
+from app.dates import Day
 from app.db import ConnectionDep
 from app.listing import (
     CommaList,
+    CurrencyCode,
     ListParams,
     NoQuery,
     QueryModel,
     Resource,
+    Slug,
     date_range,
     eq,
     fetch,
@@ -37,16 +39,18 @@ router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RES
 
 
 class PledgeFilter(ListParams):
-    donor: str | None = Field(None, description="Only pledges given by this entity id.", examples=["united-states"])
-    recipient: str | None = Field(None, description="Only pledges to this entity id.", examples=["kazakhstan"])
-    announced_by: str | None = Field(
+    donor: Slug | None = Field(None, description="Only pledges given by this entity id.", examples=["united-states"])
+    recipient: Slug | None = Field(None, description="Only pledges to this entity id.", examples=["kazakhstan"])
+    announced_by: Slug | None = Field(
         None, description="Only pledges announced by this entity id.", examples=["antony-blinken"]
     )
     status: PledgeStatus | None = Field(None, description="Only pledges with this status.", examples=["new"])
     status__in: CommaList[PledgeStatus] | None = Field(
         None, description="Only pledges with one of these statuses.", examples=[["new", "reaffirmed"]]
     )
-    currency: str | None = Field(None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"])
+    currency: CurrencyCode | None = Field(
+        None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"]
+    )
     amount__gte: float | None = Field(
         None,
         allow_inf_nan=False,
@@ -65,14 +69,14 @@ class PledgeFilter(ListParams):
     amount__lt: float | None = Field(
         None, allow_inf_nan=False, description="Only money pledges of less than this amount."
     )
-    announced_on__gte: date | None = Field(
+    announced_on__gte: Day | None = Field(
         None, description="Only pledges possibly announced on or after this date.", examples=["2023-01-01"]
     )
-    announced_on__gt: date | None = Field(None, description="Only pledges possibly announced after this date.")
-    announced_on__lte: date | None = Field(
+    announced_on__gt: Day | None = Field(None, description="Only pledges possibly announced after this date.")
+    announced_on__lte: Day | None = Field(
         None, description="Only pledges possibly announced on or before this date.", examples=["2022-12-31"]
     )
-    announced_on__lt: date | None = Field(None, description="Only pledges possibly announced before this date.")
+    announced_on__lt: Day | None = Field(None, description="Only pledges possibly announced before this date.")
 
 
 RESOURCE = Resource(

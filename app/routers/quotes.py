@@ -1,6 +1,5 @@
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated, Any
 
 import orjson
@@ -10,8 +9,21 @@ from sqlalchemy import Connection, Row
 from sqlmodel import select
 
 from app import embed
+from app.dates import Day
 from app.db import ConnectionDep
-from app.listing import CommaList, ListParams, NoQuery, QueryModel, Resource, date_range, eq, fetch, linked, one_of
+from app.listing import (
+    CommaList,
+    ListParams,
+    NoQuery,
+    QueryModel,
+    Resource,
+    Slug,
+    date_range,
+    eq,
+    fetch,
+    linked,
+    one_of,
+)
 from app.models import Quote, QuoteKind, QuoteMention
 from app.problems import PROBLEM_RESPONSES
 from app.responses import json_response
@@ -22,23 +34,23 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPO
 
 
 class QuoteFilter(ListParams):
-    speaker: str | None = Field(None, description="Only quotes said by this entity id.", examples=["antony-blinken"])
-    speaker__in: CommaList[str] | None = Field(
+    speaker: Slug | None = Field(None, description="Only quotes said by this entity id.", examples=["antony-blinken"])
+    speaker__in: CommaList[Slug] | None = Field(
         None,
         description="Only quotes said by one of these entity ids (comma-separated).",
         examples=[["kassym-jomart-tokayev", "dmitry-peskov"]],
     )
     kind: QuoteKind | None = Field(None, description="Only quotes of this kind.", examples=["direct"])
-    mentions: str | None = Field(None, description="Only quotes that refer to this entity id.", examples=["joe-biden"])
-    said_on__gte: date | None = Field(
+    mentions: Slug | None = Field(None, description="Only quotes that refer to this entity id.", examples=["joe-biden"])
+    said_on__gte: Day | None = Field(
         None, description="Only quotes possibly said on or after this date.", examples=["2023-02-28"]
     )
-    said_on__gt: date | None = Field(None, description="Only quotes possibly said after this date.")
-    said_on__lte: date | None = Field(
+    said_on__gt: Day | None = Field(None, description="Only quotes possibly said after this date.")
+    said_on__lte: Day | None = Field(
         None, description="Only quotes possibly said on or before this date.", examples=["2023-02-27"]
     )
-    said_on__lt: date | None = Field(None, description="Only quotes possibly said before this date.")
-    event: str | None = Field(
+    said_on__lt: Day | None = Field(None, description="Only quotes possibly said before this date.")
+    event: Slug | None = Field(
         None, description="Only quotes said at this event id.", examples=["blinken-tokayev-meeting-2023-02-28"]
     )
 

@@ -1,0 +1,170 @@
+"""What wraps every request: what every response carries, and what a request may cost before any work is done.
+
+All pure ASGI (a wrapped ``send`` at most, no ``BaseHTTPMiddleware``): together they add a few microseconds to a
+request (README, "Reliability", has the measurement). From the outside in:
+
+- ``Envelope``: the request id, the security headers, one JSON log line per request, and a problem document
+  (with the request id, without a traceback) in place of a crash. It is the outermost, so even its own 500 and
+  every refusal below carry the headers.
+- ``RequestLimits``: a method this read-only API never serves (405), an over-long URL (414), too many or too
+  large headers (431), refused before routing.
+- ``ConcurrencyLimit``: at most N requests at once in this worker; the next one gets a fast 503, not a queue.
+"""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logs import REQUEST_ID
+from app.problems import problem_response
+
+log = logging.getLogger("article_facts")
+
+# The docs pages run the self-hosted Swagger UI / ReDoc bundles (inline start-up script, blob: workers) and may
+# load nothing from elsewhere: ReDoc's "powered by" logo from its CDN is refused by the browser, not fetched.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+# A client's id is kept only if it is a short token that cannot break a log line or a header.
+SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+
+class Envelope:
+    """The request id, security headers, access log and last-resort error answer, for every HTTP request."""
+
+    def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+        self.api_headers = _raw({**SECURITY_HEADERS, "Content-Security-Policy": API_CSP})
+        self.docs_headers = _raw({**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        token = REQUEST_ID.set(request_id)
+        method = scope["method"]  # before HeadAsGet turns HEAD into GET
+        extra = [*(self.docs_headers if scope["path"].startswith(self.docs_paths) else self.api_headers)]
+        extra.append((b"x-request-id", request_id.encode()))
+        status = 0
+
+        async def send_enveloped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_enveloped)
+        except Exception:
+            log.exception("unexpected error", extra={"method": method, "path": scope["path"]})
+            if status:  # the response has begun: nothing can replace it, the server will cut the connection
+                raise
+            detail = f"The server failed to answer this request. It has been logged as request {request_id}."
+            await problem_response(500, detail)(scope, receive, send_enveloped)
+        finally:
+            REQUEST_ID.reset(token)
+            if log.isEnabledFor(logging.INFO):
+                access = {
+                    "request_id": request_id,
+                    "method": method,
+                    "route": getattr(scope.get("route"), "path", None),
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                }
+                # The record made directly: ``log.info`` would also walk the stack to find its caller, which
+                # costs more than the rest of this middleware and says nothing an access log needs.
+                log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, "request", (), None, extra=access))
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            if SANE_REQUEST_ID.fullmatch(value):
+                return bytes(value).decode()
+            break
+    return uuid.uuid4().hex
+
+
+class RequestLimits:
+    """Refuse, before any routing, what no route could answer well."""
+
+    def __init__(self, app: ASGIApp, max_url_bytes: int, max_header_bytes: int, max_header_count: int) -> None:
+        self.app = app
+        self.max_url_bytes = max_url_bytes
+        self.max_header_bytes = max_header_bytes
+        self.max_header_count = max_header_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> ASGIApp | None:
+        method = scope["method"]
+        if method not in READ_METHODS:
+            return problem_response(
+                405, f"{method} is not allowed here; this API is read-only.", headers={"Allow": "GET, HEAD"}
+            )
+        url_bytes = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
+        if url_bytes > self.max_url_bytes:
+            return problem_response(
+                414, f"The path and query string are {url_bytes} bytes long; this server takes {self.max_url_bytes}."
+            )
+        headers = scope["headers"]
+        if len(headers) > self.max_header_count:
+            return problem_response(
+                431, f"The request has {len(headers)} headers; this server takes {self.max_header_count}."
+            )
+        header_bytes = sum(len(name) + len(value) for name, value in headers)
+        if header_bytes > self.max_header_bytes:
+            return problem_response(
+                431, f"The request headers are {header_bytes} bytes long; this server takes {self.max_header_bytes}."
+            )
+        return None
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` requests in progress in this worker; beyond it a 503 at once, so a burst cannot pile up
+    requests that would all time out anyway. One event loop per worker: the counter needs no lock."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            detail = f"The server is answering {self.limit} requests already; try again in a moment."
+            await problem_response(503, detail, headers={"Retry-After": "1"})(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -1,0 +1,283 @@
+"""A catalogue of hostile input, each a test: refused with a 4xx problem document (never a 5xx), the database file
+unchanged, and no user string ever part of an SQL statement's text (only bound parameters).
+
+The catalogue is generated from the OpenAPI document: every query parameter of every list (and search) gets the
+payloads that fit its declared type, so a new parameter is covered the day it is declared. The one documented
+exception is ``q``: plain text by design ("never a syntax error"), so hostile text is searched for its words
+(200) rather than refused; it still never reaches SQL as text.
+"""
+
+import base64
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from app.listing import _sign
+from app.main import create_app
+from app.settings import PROJECT_ROOT, get_settings
+
+pytestmark = pytest.mark.anyio
+
+# Parameters only: the document is built without a database (no examples needed here).
+SPEC = create_app(PROJECT_ROOT / "no-database-needed.sqlite3").openapi()
+LISTS = {path: op["get"] for path, op in SPEC["paths"].items() if "{" not in path and op["get"].get("parameters")}
+FREE_TEXT = {"q"}
+
+SQL_AND_FTS = [
+    "' OR 1=1--",
+    "' OR '1'='1",
+    "name;DROP TABLE entity",
+    "1); DELETE FROM quote; --",
+    "x' UNION SELECT sql FROM sqlite_master--",
+    '"AND(*',
+    "NEAR(blinken tokayev)",
+    'unbalanced "quote',
+    "unbalanced 'quote",
+    "blink* OR tokay*",
+    "{kind}: MATCH",
+]
+NUL_AND_ENCODINGS = ["%00", "a%00b", "%ff%fe", "%c0%af", "%ed%a0%80", "%E2%80%AE"]  # raw, percent-encoded
+HUGE_INTEGERS = [str(2**63), str(2**64), str(-(2**63) - 1), "1" + "0" * 40]
+BAD_DATES = ["2023-02-30", "2023-13-01", "0000-00-00", "99999-01-01", "0", "1677542400", "2023-02-28T00:00Z", "today"]
+BAD_NUMBERS = ["1e400", "-1e400", "nan", "inf", "Infinity", "0x10", "1,000", "one"]
+TEN_KB = "a" * 10_240
+
+
+def schema_of(parameter: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = parameter["schema"]
+    return schema["anyOf"][0] if "anyOf" in schema else schema
+
+
+@dataclass
+class Case:
+    path: str
+    parameter: str
+    raw: list[str]  # values already percent-encoded for the query string
+    expect_client_error: bool
+
+    def __str__(self) -> str:
+        return f"{self.path}?{self.parameter}"
+
+
+def catalogue() -> list[Case]:
+    """For each parameter of each list: the hostile values its declared type calls for."""
+    cases = []
+    for path, operation in LISTS.items():
+        for parameter in operation["parameters"]:
+            name, schema = parameter["name"], schema_of(parameter)
+            kind = schema.get("type")
+            text = [quote(value, safe="") for value in SQL_AND_FTS] + NUL_AND_ENCODINGS
+            if kind == "integer":
+                values = [*HUGE_INTEGERS, "0", "-1", str(schema["maximum"] + 1), *text]
+                cases.append(Case(path, name, values, True))
+            elif kind == "number":  # a huge number is still a number: 200, matching nothing
+                cases.append(Case(path, name, [*BAD_NUMBERS, *text], True))
+                cases.append(Case(path, name + " (huge)", HUGE_INTEGERS, False))
+            elif schema.get("format") == "date":
+                cases.append(Case(path, name, [quote(v, safe="") for v in BAD_DATES] + text, True))
+            else:  # strings, enums, booleans, lists: SQL and FTS syntax, NUL, non-UTF-8
+                cases.append(Case(path, name, text, name not in FREE_TEXT))
+    return cases
+
+
+@pytest.fixture
+def database_file(app: FastAPI, db_path: Path) -> Path:
+    app.state.database.info()
+    return db_path
+
+
+@pytest.fixture
+async def sql(app: FastAPI) -> AsyncIterator[list[tuple[str, Any]]]:
+    """Every statement the app runs during the test, with its bound parameters."""
+    engine = app.state.database.engine()
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def assert_problem(response: httpx.Response, url: str) -> None:
+    assert 400 <= response.status_code < 500, (url, response.status_code, response.text[:300])
+    assert response.headers["content-type"] == "application/problem+json", url
+    assert response.json()["status"] == response.status_code, url
+
+
+@pytest.mark.parametrize("case", catalogue(), ids=str)
+async def test_hostile_values(
+    client: httpx.AsyncClient, database_file: Path, sql: list[tuple[str, Any]], case: Case
+) -> None:
+    before = sha256(database_file)
+    parameter = case.parameter.removesuffix(" (huge)")
+    for value in case.raw:
+        url = f"{case.path}?{parameter}={value}"
+        response = await client.get(url)
+        assert response.status_code < 500, (url, response.text[:300])
+        if case.expect_client_error or response.status_code >= 400:
+            assert_problem(response, url)
+    for statement, _ in sql:
+        for payload in SQL_AND_FTS:
+            assert payload not in statement, (payload, statement)
+    assert sha256(database_file) == before
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_hostile_text_reaches_sql_only_as_bound_parameters(
+    client: httpx.AsyncClient, sql: list[tuple[str, Any]], path: str
+) -> None:
+    """``q`` does reach the database (as an FTS5 query built from its words): bound, never spliced in."""
+    await client.get(f"{path}?q={quote(SQL_AND_FTS[0])}")
+    matches = [(statement, parameters) for statement, parameters in sql if "MATCH" in statement]
+    assert matches, "the search ran no query"
+    for statement, parameters in matches:
+        assert "OR 1=1" not in statement
+        assert any("1" in str(value) for value in (parameters.values() if isinstance(parameters, dict) else parameters))
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_ten_kilobyte_values(client: httpx.AsyncClient, path: str) -> None:
+    for parameter in LISTS[path]["parameters"]:
+        response = await client.get(f"{path}?{parameter['name']}={TEN_KB}")
+        assert_problem(response, parameter["name"])
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_unknown_parameters(client: httpx.AsyncClient, path: str) -> None:
+    for name in ("colour", "limit__gte", "id", quote("' OR 1=1--"), "%ff", "%00"):
+        response = await client.get(f"{path}?{name}=1")
+        assert_problem(response, name)
+        assert "unknown parameter" in {error["detail"] for error in response.json()["errors"]}
+
+
+def valid_value(parameter: dict[str, Any]) -> str:
+    """A value the parameter accepts, from the document itself (its example, enum or type)."""
+    schema = schema_of(parameter)
+    if schema.get("type") == "array":
+        schema = schema["items"]
+    example = (parameter["schema"].get("examples") or schema.get("examples") or [None])[0]
+    if isinstance(example, list):
+        example = example[0]
+    if example is not None:
+        return str(example)
+    if "enum" in schema:
+        return str(schema["enum"][0])
+    by_type = {"integer": "1", "number": "1", "boolean": "true"}
+    return "2023-02-28" if schema.get("format") == "date" else by_type.get(schema.get("type", ""), "x")
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_repeated_parameters(client: httpx.AsyncClient, path: str) -> None:
+    """A single-valued parameter given twice is ambiguous: 400 naming it. A list parameter may repeat."""
+    checked = 0
+    parameters = LISTS[path]["parameters"]
+    required = "".join(f"&{p['name']}={quote(valid_value(p))}" for p in parameters if p["required"])
+    for parameter in parameters:
+        name, value = parameter["name"], quote(valid_value(parameter))
+        if name == "cursor":
+            continue  # no valid value to repeat without a previous page; made-up ones are refused anyway
+        response = await client.get(f"{path}?{name}={value}&{name}={value}" + required * (not parameter["required"]))
+        if schema_of(parameter).get("type") == "array":
+            assert response.status_code == 200, (name, response.text)
+            continue
+        assert_problem(response, name)
+        assert {"parameter": name, "detail": "given more than once; give it once (list parameters take a,b)"} in (
+            response.json()["errors"]
+        )
+        checked += 1
+    assert checked >= 2
+
+
+def _tamper(cursor: str) -> list[str]:
+    body, _, signature = cursor.partition(".")
+    payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    forged = base64.urlsafe_b64encode(payload.replace(b"[", b"[1,", 1)).decode().rstrip("=")
+    injected = base64.urlsafe_b64encode(b'["id", ["\' OR 1=1--"]]').decode().rstrip("=")
+    return [
+        body[:-2] + ("AA" if not body.endswith("AA") else "BB") + "." + signature,  # payload changed
+        body + "." + signature[::-1],  # signature changed
+        forged + "." + signature,  # a well-formed payload the key never signed
+        injected + "." + signature,
+        cursor[:-1],
+        cursor[: len(cursor) // 2],  # truncated
+        body,  # no signature
+        "." + signature,
+        cursor + cursor,
+        cursor.replace(".", "%00"),
+        cursor + "%ff",
+    ]
+
+
+@pytest.mark.parametrize("path", ["/v1/entities", "/v1/quotes", "/v1/pledges", "/v1/events"])
+async def test_tampered_truncated_and_foreign_cursors(client: httpx.AsyncClient, path: str) -> None:
+    cursor = (await client.get(f"{path}?limit=1")).json()["next_cursor"]
+    assert cursor
+    hostile = _tamper(cursor)
+    for other in {"/v1/entities", "/v1/quotes", "/v1/pledges", "/v1/events"} - {path}:
+        hostile.append((await client.get(f"{other}?limit=1")).json()["next_cursor"])  # another list's cursor
+    resource = path.rsplit("/", 1)[1]
+    hostile.append(
+        base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + "." + _sign(resource, b"not json")
+    )  # signed with the real key, nonsense inside
+    for value in hostile:
+        response = await client.get(f"{path}?cursor={value}")
+        assert_problem(response, value)
+        assert response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def detail_paths() -> list[str]:
+    return [path for path in SPEC["paths"] if "{" in path]
+
+
+@pytest.mark.parametrize("path", detail_paths())
+async def test_hostile_ids_in_paths(client: httpx.AsyncClient, path: str) -> None:
+    prefix = path.split("{")[0]
+    for value in [quote(v, safe="") for v in SQL_AND_FTS] + NUL_AND_ENCODINGS + ["..%2F..%2Fetc%2Fpasswd", "a" * 3000]:
+        response = await client.get(prefix + value)
+        assert response.status_code == 404, (value, response.status_code)
+        assert_problem(response, value)
+
+
+@pytest.mark.parametrize("length", [5_000, 60_000])  # httpx itself refuses URLs over 64 KiB
+async def test_very_long_paths(client: httpx.AsyncClient, length: int) -> None:
+    response = await client.get("/v1/quotes/" + "a" * length)
+    assert response.status_code == 414
+    assert_problem(response, "long path")
+    assert response.json()["detail"] == (
+        f"The path and query string are {len('/v1/quotes/') + length} bytes long; this server takes "
+        f"{get_settings().max_url_bytes}."
+    )
+
+
+METHODS = ["POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT", "PROPFIND", "MKCOL", "LINK", "BREW"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+async def test_unknown_and_write_methods(client: httpx.AsyncClient, method: str) -> None:
+    for path in ["/v1", "/v1/quotes", "/v1/quotes/diplomat-tread-very-carefully", "/v1/search", "/nowhere", "/docs"]:
+        response = await client.request(method, path, content=b"{}")
+        assert response.status_code == 405, (method, path)
+        assert response.headers["allow"] == "GET, HEAD"
+        assert_problem(response, f"{method} {path}")
+
+
+async def test_the_catalogue_covers_every_parameter() -> None:
+    """Guards the generator: a parameter type it does not know would otherwise be skipped silently."""
+    covered = {(case.path, case.parameter.removesuffix(" (huge)")) for case in catalogue()}
+    declared = {(path, p["name"]) for path, op in LISTS.items() for p in op["parameters"]}
+    assert covered == declared
+    assert len(LISTS) == 6
