@@ -192,4 +192,4 @@ async def get_connection(request: Request) -> AsyncIterator[Connection]:
         yield connection
 
 
-ConnectionDep = Annotated[Connection, Depends(get_connection)]
+ConnectionDep = Annotated[Connection, Depends(get_connection, scope="function")]

@@ -181,7 +181,7 @@ def snippet(body: str, words: list[str]) -> str:
             marked.add(len(spans) - 1)
             if first is None:
                 first = len(spans) - 1
-        if len(spans) >= max(first or 0, 2) + SNIPPET_WORDS:
+        if first is not None and len(spans) >= max(first - 2, 0) + SNIPPET_WORDS:
             break
     if not spans:
         return body

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app import fts
 from app.fts import fts5_query, terms, tsquery
 
 CASES = [
@@ -45,3 +46,10 @@ def test_indexed_terms_split_like_unicode61() -> None:
 
 def test_at_most_sixteen_words() -> None:
     assert tsquery(" ".join(f"w{i}" for i in range(20))) == " & ".join(f"w{i}" for i in range(15)) + " & w15:*"
+
+
+def test_a_snippet_starts_near_a_match_far_into_the_text() -> None:
+    body = " ".join(f"word{i}" for i in range(100)) + " Security matters here, said nobody at all today"
+    cut = fts.snippet(body, ["security"])
+    assert cut.startswith("…") and f"{fts.OPEN}Security{fts.CLOSE}" in cut
+    assert cut.count(fts.OPEN) == 1 and cut.endswith("today")
