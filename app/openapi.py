@@ -98,7 +98,7 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
     """operationId -> the links of its 200 response (OpenAPI 3.1 link objects)."""
     read = {
         resource.name: (f"{resource.name}-read_{parameter.removesuffix('_id')}", parameter)
-        for resource, _, _, parameter in RESOURCES
+        for resource, _, parameter in RESOURCES
     }
 
     def to(name: str, pointer: str) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
         return {"operationId": f"{name}-list_{name}", "parameters": {parameter: "$response.body#/id"}}
 
     links: dict[str, dict[str, dict[str, Any]]] = {}
-    for resource, _, _, _ in RESOURCES:
+    for resource, _, _ in RESOURCES:
         name = resource.name
         links[f"{name}-list_{name}"] = {
             "FirstItem": to(name, "/data/0/id"),
@@ -180,7 +180,7 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
             examples = {}
         models = _query_models()
         links = _operation_links()
-        sorts = {f"/v1/{resource.name}": _sort_pattern(resource) for resource, _, _, _ in RESOURCES}
+        sorts = {f"/v1/{resource.name}": _sort_pattern(resource) for resource, _, _ in RESOURCES}
         request_id = {"X-Request-ID": _header(REQUEST_ID, required=True)}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
