@@ -98,6 +98,7 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     base: str = ""
     memory: dict[str, float] = field(default_factory=dict)
+    log: Path = Path(os.devnull)
 
 
 # --- Databases -----------------------------------------------------------------------------------------------
@@ -186,6 +187,8 @@ def server(target: str, size: str | None, path: Path | None, workers: int = 1) -
     if target == "ours":
         command = [str(APP_BIN / "uvicorn"), "app.main:create_app", "--factory", *flags]
         env["ARTICLE_FACTS_DB"] = str(path)
+        # Our own JSON access log (one line per request at INFO) off, as uvicorn's is for every server here.
+        env["ARTICLE_FACTS_LOG_LEVEL"] = "WARNING"
     elif target == "datasette":
         command = [str(BENCH_BIN / "uvicorn"), "datasette_app:create", "--factory", "--app-dir", "benchmarks", *flags]
         env["BENCH_DB"] = str(path)
@@ -200,13 +203,12 @@ READY = {"ours": "/healthz", "datasette": "/-/versions.json", "ceiling": "/"}
 def start(srv: Server) -> None:
     port = free_port()
     srv.base = f"http://127.0.0.1:{port}"
-    srv.process = subprocess.Popen(
-        [*srv.command, "--port", str(port)],
-        cwd=ROOT,
-        env=srv.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The server's output goes to a file: a pipe read only on failure fills up and stalls a server that logs.
+    srv.log = DATA / f"{srv.target}-{srv.size or 'x'}-w{srv.workers}.log"
+    with open(srv.log, "wb") as log:
+        srv.process = subprocess.Popen(
+            [*srv.command, "--port", str(port)], cwd=ROOT, env=srv.env, stdout=log, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 180
     while True:
         try:
@@ -215,7 +217,7 @@ def start(srv: Server) -> None:
         except httpx.TransportError:
             pass
         if srv.process.poll() is not None or time.monotonic() > deadline:
-            stderr = srv.process.stderr.read().decode() if srv.process.stderr else ""
+            stderr = srv.log.read_text(errors="replace")
             stop(srv)
             raise RuntimeError(f"{srv.target} did not start:\n{stderr[-2000:]}")
         time.sleep(0.1)
@@ -237,8 +239,6 @@ def stop(srv: Server) -> None:
     except subprocess.TimeoutExpired:
         srv.process.kill()
         srv.process.wait()
-    if srv.process.stderr:
-        srv.process.stderr.close()
     srv.process = None
 
 
@@ -536,7 +536,7 @@ def commands(databases: dict[str, tuple[Path, dict[str, Any]]]) -> dict[str, str
     db = databases["1M"][0].relative_to(ROOT)
     flags = " ".join([*UVICORN_FLAGS, "--workers", "1", "--port", "PORT"])
     return {
-        "ours": f"ARTICLE_FACTS_DB={db} .venv/bin/uvicorn app.main:create_app --factory {flags}",
+        "ours": f"ARTICLE_FACTS_DB={db} ARTICLE_FACTS_LOG_LEVEL=WARNING .venv/bin/uvicorn app.main:create_app --factory {flags}",
         "datasette": f"BENCH_DB={db} .venv-bench/bin/uvicorn datasette_app:create --factory --app-dir benchmarks "
         + flags,
         "ceiling": f".venv/bin/uvicorn ceiling:app --app-dir benchmarks {flags}",
