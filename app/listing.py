@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,7 +54,9 @@ CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
 
 # Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
 # requires (``seeds.SLUG``), so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+is_slug = re.compile(SLUG).match
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
@@ -209,9 +212,10 @@ class Resource:
         return f"/v1/{self.name}/{item_id}"
 
     def get(self, connection: Connection, item_id: str) -> Any:
-        """One row by id, or a 404 problem."""
+        """One row by id, or a 404 problem. Only a slug can be an id, so nothing else is looked up: PostgreSQL
+        refuses a NUL byte in a text parameter with an error, where the answer is simply "no such item"."""
         build = lambda: select(*self.columns).where(self.id_column == bindparam("id"))  # noqa: E731
-        rows = run(connection, self.compiled(connection, "get", build), {"id": item_id})
+        rows = run(connection, self.compiled(connection, "get", build), {"id": item_id}) if is_slug(item_id) else []
         if not rows:
             raise ProblemError(404, f"There is no {self.search_kind} {item_id!r}.")
         return rows[0]

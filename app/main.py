@@ -2,9 +2,9 @@
 
 request -> envelope (request id, security headers, log line, 500 answer) -> CORS -> request limits (405, 414,
 431) -> concurrency limit (503) -> HEAD as GET -> conditional GET (ETag / 304) -> router in
-``app/routers/`` (parameters validated by its query model) -> ``listing.fetch`` (one SQL query for the page) ->
-the router's ``shape`` (batch look-ups in ``embed``) -> JSON. Errors from anywhere leave through ``problems``;
-``openapi`` completes the document that the docs pages show.
+``app/routers/`` (parameters validated by its query model) -> ``listing.fetch`` (one SQL query for the page,
+which reads each fact's JSON as ``documents`` rendered it at load time with the router's ``shape``) -> JSON.
+Errors from anywhere leave through ``problems``; ``openapi`` completes the document that the docs pages show.
 """
 
 import hashlib

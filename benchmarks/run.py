@@ -536,7 +536,8 @@ def commands(databases: dict[str, tuple[Path, dict[str, Any]]]) -> dict[str, str
     db = databases["1M"][0].relative_to(ROOT)
     flags = " ".join([*UVICORN_FLAGS, "--workers", "1", "--port", "PORT"])
     return {
-        "ours": f"ARTICLE_FACTS_DB={db} ARTICLE_FACTS_LOG_LEVEL=WARNING .venv/bin/uvicorn app.main:create_app --factory {flags}",
+        "ours": f"ARTICLE_FACTS_DB={db} ARTICLE_FACTS_LOG_LEVEL=WARNING .venv/bin/uvicorn app.main:create_app "
+        f"--factory {flags}",
         "datasette": f"BENCH_DB={db} .venv-bench/bin/uvicorn datasette_app:create --factory --app-dir benchmarks "
         + flags,
         "ceiling": f".venv/bin/uvicorn ceiling:app --app-dir benchmarks {flags}",

@@ -20,11 +20,15 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from app.backend import Target
 from app.db import ConnectionDep
 from app.main import create_app
 from app.settings import get_settings
 
 pytestmark = pytest.mark.anyio
+SQLITE_BUDGET = pytest.mark.sqlite_only(
+    "SQLite's progress-handler budget; PostgreSQL's statement_timeout: test_postgres.py"
+)
 
 SECURITY = {
     "x-content-type-options": "nosniff",
@@ -60,9 +64,9 @@ def boom() -> None:
 
 
 @pytest.fixture
-def test_app(db_path: Path) -> FastAPI:
+def test_app(database: Target) -> FastAPI:
     """A fresh app with two routes that exist only in tests: a query of chosen cost and a crash."""
-    app = create_app(db_path)
+    app = create_app(database)
     app.add_api_route("/test/count", count_to)
     app.add_api_route("/test/boom", boom)
     return app
@@ -71,6 +75,7 @@ def test_app(db_path: Path) -> FastAPI:
 # --- Query time budget -------------------------------------------------------------------------------------
 
 
+@SQLITE_BUDGET
 async def test_a_runaway_query_is_stopped_with_a_503_and_the_next_request_succeeds(test_app: FastAPI) -> None:
     test_app.state.database.budget.seconds = 0.3  # the query below never finishes
     async with client_for(test_app) as client:
@@ -83,11 +88,12 @@ async def test_a_runaway_query_is_stopped_with_a_503_and_the_next_request_succee
         "type": "about:blank",
         "title": "Service Unavailable",
         "status": 503,
-        "detail": "The query took longer than this server allows and was stopped; try again, or ask for less.",
+        "detail": "Try again: the query took longer than its time budget.",
     }
     assert after.status_code == 200
 
 
+@SQLITE_BUDGET
 async def test_the_budget_is_checked_by_sqlite_itself_and_the_worker_recovers(test_app: FastAPI) -> None:
     """With no time at all, a statement is interrupted at SQLite's first progress check (after 1000 virtual
     machine instructions, whatever the clock says); with time back, the same worker (same pool, same
@@ -110,10 +116,10 @@ def test_the_budget_is_two_seconds_by_default() -> None:
 
 
 async def test_requests_over_the_concurrency_cap_get_a_fast_503(
-    db_path: Path, settings_env: pytest.MonkeyPatch
+    database: Target, settings_env: pytest.MonkeyPatch
 ) -> None:
     settings_env.setenv("ARTICLE_FACTS_MAX_CONCURRENCY", "2")
-    app = create_app(db_path)
+    app = create_app(database)
     started, release = anyio.Event(), anyio.Event()
     holding = 0
 
@@ -198,17 +204,16 @@ def raw_request(base: str, header_value_bytes: int) -> bytes:
     return answer
 
 
-def test_a_real_uvicorn_answers_431_below_its_own_limit_and_400_above_it(live_server: str) -> None:
-    """Ours (8 KiB) is below uvicorn's h11 limit, so through a real server the 431 problem document is what a
-    client with large headers gets. Far above it (here 200 KB), h11 refuses the request before the app sees it:
-    uvicorn's own plain-text 400, and the connection is closed."""
-    ours = raw_request(live_server, 10_000)
-    assert ours.startswith(b"HTTP/1.1 431 ")
-    assert b"content-type: application/problem+json" in ours
-    assert b"x-request-id: " in ours
-    theirs = raw_request(live_server, 200_000)
-    assert theirs.startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert b"Invalid HTTP request received." in theirs
+@pytest.mark.parametrize("size", [10_000, 1_000_000])
+def test_through_a_real_uvicorn_large_headers_get_our_431(live_server: str, size: int) -> None:
+    """uvicorn with httptools (``uvicorn[standard]``) sets no header limit of its own: even a megabyte of headers
+    is read and handed to the app, and it is our cap that answers. (uvicorn's pure-Python h11 parser, used without
+    httptools, stops at about 64 KB with a plain-text 400; see README, "Reliability".)"""
+    answer = raw_request(live_server, size)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b"content-type: application/problem+json" in answer
+    assert b"x-request-id: " in answer
+    assert b'"status":431' in answer
 
 
 # --- Response size -----------------------------------------------------------------------------------------
@@ -255,6 +260,7 @@ async def requests_of_every_kind(client: httpx.AsyncClient) -> list[tuple[str, h
     ]
 
 
+@SQLITE_BUDGET
 async def test_security_headers_and_a_request_id_on_every_kind_of_response(test_app: FastAPI) -> None:
     test_app.state.database.budget.seconds = 0.2
     async with client_for(test_app) as client:
@@ -295,11 +301,11 @@ async def test_an_unexpected_error_is_a_500_problem_logged_with_its_traceback(
     assert access["status"] == 500 and access["route"] == "/test/boom"
 
 
-async def test_cors_never_allows_credentials(db_path: Path, settings_env: pytest.MonkeyPatch) -> None:
+async def test_cors_never_allows_credentials(database: Target, settings_env: pytest.MonkeyPatch) -> None:
     for origins in ('["*"]', '["https://news.example"]'):
         settings_env.setenv("ARTICLE_FACTS_CORS_ORIGINS", origins)
         get_settings.cache_clear()
-        async with client_for(create_app(db_path)) as client:
+        async with client_for(create_app(database)) as client:
             simple = await client.get("/v1", headers={"Origin": "https://news.example", "Cookie": "session=1"})
             preflight = await client.options(
                 "/v1/quotes",
@@ -329,6 +335,7 @@ async def test_cors_never_allows_credentials(db_path: Path, settings_env: pytest
         "PRAGMA user_version = 99",
     ],
 )
+@pytest.mark.sqlite_only("mode=ro and query_only; PostgreSQL's read-only transactions: test_postgres.py")
 def test_the_apps_own_connection_cannot_write(app: FastAPI, db_path: Path, statement: str) -> None:
     before = hashlib.sha256(db_path.read_bytes()).hexdigest()
     engine = app.state.database.engine()
@@ -341,6 +348,7 @@ def test_the_apps_own_connection_cannot_write(app: FastAPI, db_path: Path, state
     assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
 
 
+@pytest.mark.sqlite_only("PRAGMA query_only; PostgreSQL's read-only transactions: test_postgres.py")
 def test_query_only_refuses_writes_on_its_own(app: FastAPI) -> None:
     """The second lock: a fresh connection has ``PRAGMA query_only`` on."""
     with app.state.database.engine().connect() as connection:
