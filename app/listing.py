@@ -17,6 +17,7 @@ from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 from urllib.parse import urlencode
 
+import orjson
 from annotated_types import MinLen
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,7 +28,7 @@ from sqlmodel import SQLModel
 from app import fts
 from app.db import Totals
 from app.problems import ProblemError, bad_parameter
-from app.responses import json_response
+from app.responses import JSON, json_response
 from app.settings import get_settings
 from app.sql import CompiledSQL, compile_sql, in_values, json_value, run, values
 
@@ -219,6 +220,15 @@ class Resource:
         if not rows:
             raise ProblemError(404, f"There is no {self.search_kind} {item_id!r}.")
         return rows[0]
+
+    def document(self, connection: Connection, item_id: str) -> dict[str, Any]:
+        """One item's JSON as rendered at load time, or a 404 problem."""
+        document: dict[str, Any] = orjson.loads(self.get(connection, item_id).doc)
+        return document
+
+    def document_response(self, connection: Connection, item_id: str) -> Response:
+        """One item's JSON as rendered at load time, sent as it is stored; or a 404 problem."""
+        return Response(self.get(connection, item_id).doc, media_type=JSON)
 
     def compiled(self, connection: Connection, key: Hashable, build: Callable[[], Any]) -> CompiledSQL:
         """The statement for ``key`` (a shape of query: which filters, which sort...), compiled once per dialect.

@@ -34,9 +34,9 @@ ROUTERS = (meta, articles, entities, quotes, pledges, events, search)
 RESOURCES: list[tuple[Resource, Callable[..., Any], str]] = [
     (articles.RESOURCE, articles.detail, "article_id"),
     (entities.RESOURCE, entities.detail, "entity_id"),
-    (quotes.RESOURCE, quotes.detail, "quote_id"),
-    (pledges.RESOURCE, pledges.detail, "pledge_id"),
-    (events.RESOURCE, events.detail, "event_id"),
+    (quotes.RESOURCE, quotes.RESOURCE.document, "quote_id"),
+    (pledges.RESOURCE, pledges.RESOURCE.document, "pledge_id"),
+    (events.RESOURCE, events.RESOURCE.document, "event_id"),
 ]
 
 LISTS = {f"/v1/{resource.name}" for resource, _, _ in RESOURCES}

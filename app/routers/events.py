@@ -2,7 +2,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -26,7 +25,6 @@ from app.listing import (
 )
 from app.models import Event, EventParticipant, EventStatus, EventType
 from app.problems import PROBLEM_RESPONSES
-from app.responses import json_response
 from app.schemas import EventPublic, Page
 from app.sql import Prepared, in_values, json_value, values
 
@@ -129,9 +127,4 @@ async def read_event(
     connection: ConnectionDep,
 ) -> Response:
     """One event by id."""
-    return json_response(detail(connection, event_id))
-
-
-def detail(connection: Connection, event_id: str) -> dict[str, Any]:
-    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, event_id).doc)
-    return document
+    return RESOURCE.document_response(connection, event_id)

@@ -2,7 +2,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -31,7 +30,6 @@ from app.listing import (
 )
 from app.models import Pledge, PledgeInitiative, PledgeRecipient, PledgeStatus
 from app.problems import PROBLEM_RESPONSES
-from app.responses import json_response
 from app.schemas import Page, PledgePublic
 from app.sql import Prepared, in_values, json_value, values
 
@@ -182,9 +180,4 @@ async def read_pledge(
     connection: ConnectionDep,
 ) -> Response:
     """One pledge by id."""
-    return json_response(detail(connection, pledge_id))
-
-
-def detail(connection: Connection, pledge_id: str) -> dict[str, Any]:
-    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, pledge_id).doc)
-    return document
+    return RESOURCE.document_response(connection, pledge_id)

@@ -2,7 +2,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 from sqlalchemy import Connection, Row
@@ -26,7 +25,6 @@ from app.listing import (
 )
 from app.models import Quote, QuoteKind, QuoteMention
 from app.problems import PROBLEM_RESPONSES
-from app.responses import json_response
 from app.schemas import Page, QuotePublic
 from app.sql import Prepared, in_values, json_value, values
 
@@ -122,9 +120,4 @@ async def read_quote(
     connection: ConnectionDep,
 ) -> Response:
     """One quote by id."""
-    return json_response(detail(connection, quote_id))
-
-
-def detail(connection: Connection, quote_id: str) -> dict[str, Any]:
-    document: dict[str, Any] = orjson.loads(RESOURCE.get(connection, quote_id).doc)
-    return document
+    return RESOURCE.document_response(connection, quote_id)
