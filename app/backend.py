@@ -84,7 +84,7 @@ class PostgresDatabase:
         self._info: DatasetInfo | None = None
         self._checked_at = float("-inf")
         self.reload_check_s = get_settings().reload_check_s
-        self._totals: tuple[str, Totals] | None = None
+        self._totals = Totals()
 
     def engine(self) -> Engine:
         return self._engine
@@ -110,11 +110,8 @@ class PostgresDatabase:
         return info
 
     def totals(self) -> Totals:
-        """Cached ``count=true`` totals of the dataset being served (a new load starts empty)."""
-        version = self.info().version
-        if self._totals is None or self._totals[0] != version:
-            self._totals = (version, Totals())
-        return self._totals[1]
+        """Cached ``count=true`` totals, keyed by dataset version (``listing._count``)."""
+        return self._totals
 
 
 ServedDatabase = Database | PostgresDatabase

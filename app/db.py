@@ -111,7 +111,6 @@ class Database:
                     old, self._engine = self._engine, engine
                     self._identity = identity
                     self._info = None
-                    self._totals = Totals()
                     if old is not None:
                         _retire(old)
         return self._engine
@@ -129,8 +128,7 @@ class Database:
         return info
 
     def totals(self) -> "Totals":
-        """Cached ``count=true`` totals of the file being served (a new file starts empty)."""
-        self.engine()
+        """Cached ``count=true`` totals, keyed by dataset version (``listing._count``)."""
         return self._totals
 
     def _stat(self) -> tuple[int, int]:

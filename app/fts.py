@@ -164,6 +164,8 @@ def snippet(body: str, words: list[str]) -> str:
     """About ``SNIPPET_WORDS`` words of ``body`` around its first match, matches between ``OPEN`` and ``CLOSE``,
     "…" where the text was cut. A token matches a query word when it folds to it (the last word: starts with it),
     as the full-text index matched it. Reads the text only as far as the end of the snippet."""
+    if not words:  # a query whose words all fold away here (FTS5 keeps a few such marks as letters)
+        words = ["\x00"]  # ... marks nothing (no token holds a NUL): the snippet is the start of the text
     last = len(words) - 1
 
     def matches(token: str) -> bool:

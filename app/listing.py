@@ -27,10 +27,11 @@ from sqlmodel import SQLModel
 
 from app import fts
 from app.db import Totals
+from app.models import DatasetInfo
 from app.problems import ProblemError, bad_parameter
 from app.responses import JSON, json_response
 from app.settings import get_settings
-from app.sql import CompiledSQL, compile_sql, in_values, json_value, run, values
+from app.sql import CompiledSQL, Prepared, compile_sql, in_values, json_value, run, values
 
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
@@ -313,7 +314,7 @@ def decode_cursor(resource: Resource, cursor: str, sort: list[tuple[str, bool]])
         if not hmac.compare_digest(_sign(resource.name, raw).encode(), signature.encode("ascii")):
             raise invalid
         spec, values = json.loads(raw)
-    except (ValueError, TypeError):  # bad base64, non-ASCII, not JSON, not a pair
+    except (ValueError, TypeError, RecursionError):  # bad base64, non-ASCII, not JSON, nested too deep, not a pair
         raise invalid from None
     if spec != ",".join(("-" if desc else "") + name for name, desc in sort):
         raise bad_parameter("cursor", "the cursor belongs to another sort order; keep `sort` as it was")
@@ -335,7 +336,7 @@ def _from_json(col: Any, value: Any) -> Any:
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
         return value
-    if kind in (str, object) and isinstance(value, str):  # sqlmodel's AutoString reports `object`
+    if kind in (str, object) and isinstance(value, str) and "\x00" not in value:  # AutoString reports `object`
         return value
     raise TypeError(f"{value!r} is not a {kind.__name__}")
 
@@ -424,13 +425,20 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     return PageResult(rows, next_cursor, next_url, total)
 
 
+DATASET_INFO = cast(Any, DatasetInfo).__table__.c
+DATASET_VERSION = Prepared(lambda: select(DATASET_INFO.version).where(DATASET_INFO.id == 1))
+
+
 def _count(connection: Connection, statement: CompiledSQL, bound: dict[str, Any], request: Request) -> int:
-    """The number of rows matching a filter, counted once per filter and database file.
+    """The number of rows matching a filter, counted once per filter and dataset.
 
     Counting a filter that matches much of a large table reads every matching index entry; paging through it
-    would repeat that on every page. The data is immutable between loads, so the total is kept per file.
+    would repeat that on every page. The data is immutable between loads, so a total is kept for the dataset
+    version that this request's own connection reads (a tiny query): a load that lands mid-request can never
+    file the old data's total under the new data.
     """
-    key = (statement.sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
+    version = DATASET_VERSION(connection)[0][0]
+    key = (version, statement.sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
     totals: Totals = request.app.state.database.totals()
     total = totals.get(key)
     if total is None:

@@ -283,3 +283,12 @@ async def test_a_trailing_slash_is_an_unknown_route(client: httpx.AsyncClient, u
 async def test_if_none_match_star_does_not_hide_errors(client: httpx.AsyncClient, url: str, status: int) -> None:
     response = await client.get(url, headers={"If-None-Match": "*"})
     assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    "payload", [b"[" * 3000, b'["said_on,id", ["2023-02-28", "a\\u0000b"]]'], ids=["deeply nested", "NUL in a value"]
+)
+async def test_a_signed_cursor_too_deep_or_with_a_nul_is_refused(client: httpx.AsyncClient, payload: bytes) -> None:
+    response = await client.get("/v1/quotes", params={"cursor": signed("quotes", payload)})
+    assert response.status_code == 400
+    assert response.json() == CURSOR_ERROR

@@ -53,3 +53,9 @@ def test_a_snippet_starts_near_a_match_far_into_the_text() -> None:
     cut = fts.snippet(body, ["security"])
     assert cut.startswith("…") and f"{fts.OPEN}Security{fts.CLOSE}" in cut
     assert cut.count(fts.OPEN) == 1 and cut.endswith("today")
+
+
+def test_a_query_whose_words_all_fold_away_gives_the_start_of_the_text() -> None:
+    assert terms("ﾞ") == []  # a mark FTS5's tokenizer keeps as a letter, which folding here drops
+    cut = fts.snippet("ﾞhello world", [])
+    assert cut == "ﾞhello world" and fts.OPEN not in cut
