@@ -150,13 +150,16 @@ def markdown(results: dict[str, Any], chart: str) -> str:
 NOTES = [
     "- (a), (b): Datasette runs its page query plus a `count(*)` of the filtered rows (`filtered_table_rows_count`,"
     " within its SQL time limit) and returns plain rows; ours returns each quote with speaker, event, mentions and"
-    " evidence embedded (5 SQL statements). Datasette breaks ties of `_sort` by rowid, ours by id, so the first"
-    " rows of (a) may differ while the counts match; (b) starts at the same row in both (first ids above).",
+    " evidence embedded, rendered at load time (1 SQL statement). Datasette breaks ties of `_sort` by rowid, ours by"
+    " id, so the first rows of (a) may differ while the counts match; (b) starts at the same row in both.",
     "- (c), (f): Datasette's `_search` on the FTS5 table is a filter, `rowid IN (SELECT rowid FROM search_index"
     " WHERE search_index MATCH escape_fts(:search))`, in rowid order, without ranking or snippets (plus its"
-    " count); ours ranks every match by BM25 (a name or title weighing more) and builds a snippet per hit.",
-    "- (d): Datasette's row page returns the entity's row; ours returns the entity with its aliases, affiliations"
-    " and every mention (for the busiest speaker at 1M, megabytes: see the bytes above).",
+    " count); ours orders by BM25 when a query has fewer than 200 matches, else names and titles first then index"
+    " order, and cuts a snippet per hit.",
+    "- (d): Datasette's row page returns the entity's row; ours returns the entity with its aliases, affiliations,"
+    " counts, links and its first 100 mentions.",
+    "- A scenario where Datasette completed no request in wrk's window is shown as 0.0 req/s; its ratio is then"
+    " undefined (blank) and the target is judged on that.",
     "- Datasette runs with `sql_time_limit_ms` raised from 1 s to 10 s (wrk's timeout), so that it answers every"
     " pair with the same rows instead of a fast 400 when a query takes longer; its other settings are defaults.",
     "- (e): ours answers 304 from the ETag without touching the database; Datasette has no revalidation, so its"
@@ -170,14 +173,26 @@ def targets(results: dict[str, Any], by: dict[Any, list[dict[str, Any]]], per_ro
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "**not met**"
 
+    def nothing_served(target: str, size: str, key: str) -> bool:
+        return all(m["rps"] == 0 for m in by[(target, size, 1, key)])
+
     for key, factor in (("a", 3), ("b", 3), ("c", 2)):
         r = _median(per_round["ours/datasette"].get(f"{key} 1M", []))
+        if nothing_served("datasette", "1M", key) and not nothing_served("ours", "1M", key):
+            ours = _median([m["rps"] for m in by[("ours", "1M", 1, key)]])
+            lines.append(
+                f"({key}) at 1M at least {factor}× Datasette's req/s: ours {ours:.1f} req/s, Datasette completed no "
+                f"request in any round (each takes longer than wrk's window) {verdict(True)}"
+            )
+            continue
         lines.append(f"({key}) at 1M at least {factor}× Datasette's req/s: {r:.2f}× {verdict(r >= factor)}")
     for size in results["databases"]:
         worse = []
         for key in ("a", "b", "c", "d", "f"):
             ours = _median([m["p99_ms"] for m in by[("ours", size, 1, key)]])
             peer = _median([m["p99_ms"] for m in by[("datasette", size, 1, key)]])
+            if nothing_served("datasette", size, key):
+                continue  # Datasette's p99 is then over wrk's 10 s window: ours cannot be worse
             if ours > peer:
                 worse.append(f"({key}) {ours:.1f} ms vs {peer:.1f} ms")
         found = verdict(False) + ": " + "; ".join(worse) if worse else verdict(True)
