@@ -1,10 +1,8 @@
-"""The ``article-facts`` command: check the seeds, load them into a database, serve the API, or build a synthetic
-corpus of any size (``synth``, for benchmarks and scale tests)."""
+"""The ``article-facts`` command: check the seeds, load them into a database, or serve the API."""
 
 import argparse
 import asyncio
 import sys
-import time
 from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,11 +52,6 @@ def main(argv: list[str] | None = None) -> int:
         "(env ARTICLE_FACTS_GRACEFUL_SHUTDOWN_S)",
     )
 
-    synth_cmd = commands.add_parser("synth", help="build a synthetic corpus of N quotes (benchmarks, scale tests)")
-    synth_cmd.add_argument("--quotes", type=int, required=True, help="number of quotes, e.g. 1000000")
-    synth_cmd.add_argument("--db", type=Path, required=True, help="database file to (atomically) replace")
-    synth_cmd.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same data")
-
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
@@ -67,8 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "load":
             dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
             print(f"loaded {describe(args.db)}: dataset version {dataset.version}")
-        elif args.command == "synth":
-            return _synth(args)
         else:
             return _serve(args)
     except SeedError as exc:
@@ -79,22 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     except LoadError as exc:
         print(f"load failed, nothing was written: {exc}", file=sys.stderr)
         return 1
-    return 0
-
-
-def _synth(args: argparse.Namespace) -> int:
-    from app.synth import synth
-
-    if args.quotes < 1:
-        print("--quotes must be at least 1", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    version = synth(args.db, args.quotes, args.seed)
-    size = args.db.stat().st_size / 2**20
-    print(
-        f"built {args.db}: {args.quotes} quotes, seed {args.seed}, dataset version {version}, "
-        f"{size:.1f} MiB in {time.perf_counter() - started:.1f} s"
-    )
     return 0
 
 

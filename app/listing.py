@@ -1,7 +1,7 @@
 """The one list mechanism: filters, sort, keyset cursors and the page envelope, shared by every resource.
 
-A router declares *what* it offers (a ``Resource``: which parameters filter which columns, which sort keys
-exist); this module knows *how*: it turns the parsed query model into SQL with bound parameters only, pages
+A resource declares *what* it offers (``app/resources.py``: which parameters filter which columns, which sort
+keys exist); this module knows *how*: it turns the parsed query model into SQL with bound parameters only, pages
 by keyset (never by offset) and signs cursors so a tampered or foreign cursor is refused.
 """
 
@@ -9,91 +9,27 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 from urllib.parse import urlencode
 
-import orjson
-from annotated_types import MinLen
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
-from sqlmodel import SQLModel
 
 from app import fts
 from app.db import Totals
 from app.models import DatasetInfo
+from app.params import ListParams, NoParams, is_slug
 from app.problems import ProblemError, bad_parameter
+from app.resources import Resource
 from app.responses import JSON, json_response
 from app.settings import get_settings
-from app.sql import CompiledSQL, Prepared, compile_sql, in_values, json_value, run, values
-
-MAX_LIMIT = 200
-MAX_QUERY_LENGTH = 200
-MAX_STATEMENTS = 1024  # compiled query shapes kept per resource
-
-
-def _split_commas(value: Any) -> Any:
-    """``a,b`` and repeated ``x=a&x=b`` both mean the list ``[a, b]``.
-
-    An empty part (``x=``, ``a,,b``) stays in the list, so it is refused like any other bad item rather than
-    silently dropped: the OpenAPI document says every item is a non-empty value.
-    """
-    values = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, str) for v in values):
-        return value
-    return [part.strip() for v in values for part in v.split(",")]
-
-
-T = TypeVar("T")
-# A list parameter given as ``a,b`` (or repeated); at least one value.
-CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
-
-# Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
-# requires (``seeds.SLUG``), so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG)]
-is_slug = re.compile(SLUG).match
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
-
-
-class ListParams(BaseModel):
-    """Query parameters every list accepts."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.", examples=[10])
-    cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next_cursor`.")
-    sort: str | None = Field(
-        None,
-        min_length=1,
-        description="Comma-separated sort keys from the resource's allow-list; `-` for descending "
-        "(e.g. `-said_on,speaker`). The id is always the final tie-breaker.",
-        examples=["-id"],
-    )
-    count: bool = Field(False, description="Also return `total`, the number of matching items.")
-    q: str | None = Field(
-        None,
-        min_length=1,
-        max_length=MAX_QUERY_LENGTH,
-        description="Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix.",
-        examples=["central"],
-    )
-    article: Slug | None = Field(None, description="Only items from (or, for entities, mentioned in) this article.")
-
-
-class NoParams(BaseModel):
-    """Routes without query parameters still refuse unknown ones (400), like the lists do."""
-
-    model_config = ConfigDict(extra="forbid")
-
+from app.sql import CompiledSQL, Prepared, compile_sql, json_value, run, values
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -140,109 +76,41 @@ class QueryModel(Generic[M]):
 
 NoQuery = Annotated[NoParams, Depends(QueryModel(NoParams))]
 
-
-@dataclass(frozen=True)
-class Filter:
-    """One filter parameter: the column it looks at (which must be indexed) and the condition it builds on a
-    bound parameter of the given name (``many``: the parameter is a list, bound as one JSON array)."""
-
-    column: Any
-    condition: Callable[[str], ColumnElement[bool]]
-    many: bool = False
+# Compiled statements, one per resource, dialect and shape of query (which filters, which sort...). The number
+# of shapes is bounded by the parameters the lists accept; the cache is bounded all the same.
+MAX_STATEMENTS = 4096
+_statements: dict[Hashable, CompiledSQL] = {}
 
 
-def eq(col: Any) -> Filter:
-    return Filter(col, lambda name: col == bindparam(name))
+def compiled(connection: Connection, resource: Resource, key: Hashable, build: Callable[[], Any]) -> CompiledSQL:
+    """The statement for ``key`` on ``resource``, compiled once per dialect."""
+    key = (resource.name, connection.dialect.name, key)
+    statement = _statements.get(key)
+    if statement is None:
+        if len(_statements) >= MAX_STATEMENTS:
+            _statements.clear()
+        statement = _statements[key] = compile_sql(build(), connection.dialect)
+    return statement
 
 
-def one_of(col: Any) -> Filter:
-    return Filter(col, lambda name: in_values(col, name), many=True)
+def get(connection: Connection, resource: Resource, item_id: str) -> Any:
+    """One row by id, or a 404 problem. Only a slug can be an id, so nothing else is looked up: PostgreSQL
+    refuses a NUL byte in a text parameter with an error, where the answer is simply "no such item"."""
+    build = lambda: select(*resource.columns).where(resource.id_column == bindparam("id"))  # noqa: E731
+    rows = run(connection, compiled(connection, resource, "get", build), {"id": item_id}) if is_slug(item_id) else []
+    if not rows:
+        raise ProblemError(404, f"There is no {resource.kind} {item_id!r}.")
+    return rows[0]
 
 
-def gte(col: Any) -> Filter:
-    return Filter(col, lambda name: col >= bindparam(name))
+def document(connection: Connection, resource: Resource, row: Any) -> bytes:
+    """An item's JSON: its stored document, with what its detail adds at request time (if anything)."""
+    return resource.detail(connection, row) if resource.detail else row.doc.encode()
 
 
-def lte(col: Any) -> Filter:
-    return Filter(col, lambda name: col <= bindparam(name))
-
-
-def gt(col: Any) -> Filter:
-    return Filter(col, lambda name: col > bindparam(name))
-
-
-def lt(col: Any) -> Filter:
-    return Filter(col, lambda name: col < bindparam(name))
-
-
-def date_range(name: str, earliest: Any, latest: Any) -> dict[str, Filter]:
-    """``name__gte/gt/lte/lt`` for a fact dated by a range: a bound matches when the range could reach it."""
-    return {
-        f"{name}__gte": gte(latest),
-        f"{name}__gt": gt(latest),
-        f"{name}__lte": lte(earliest),
-        f"{name}__lt": lt(earliest),
-    }
-
-
-def linked(key: Any, link_key: Any, link_value: Any) -> Filter:
-    """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
-    return Filter(link_value, lambda name: key.in_(select(link_key).where(link_value == bindparam(name))))
-
-
-@dataclass
-class Resource:
-    name: str  # the path segment, e.g. "quotes"
-    table: type[SQLModel]
-    filters: dict[str, Filter]
-    sorts: dict[str, Any]  # sort key -> column; "id" is implied
-    default_sort: str
-    search_kind: str
-    id_column: Any = field(init=False)
-    columns: list[Any] = field(init=False)
-    page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
-    _statements: dict[Hashable, CompiledSQL] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.id_column = cast(Any, self.table).id
-        self.columns = list(cast(Any, self.table).__table__.columns)
-        keys = {"id", "doc", *(column.key for column in self.sorts.values())}
-        self.page_columns = [column for column in self.columns if column.key in keys]
-        self.sorts = {**self.sorts, "id": self.id_column}
-
-    def url(self, item_id: str) -> str:
-        return f"/v1/{self.name}/{item_id}"
-
-    def get(self, connection: Connection, item_id: str) -> Any:
-        """One row by id, or a 404 problem. Only a slug can be an id, so nothing else is looked up: PostgreSQL
-        refuses a NUL byte in a text parameter with an error, where the answer is simply "no such item"."""
-        build = lambda: select(*self.columns).where(self.id_column == bindparam("id"))  # noqa: E731
-        rows = run(connection, self.compiled(connection, "get", build), {"id": item_id}) if is_slug(item_id) else []
-        if not rows:
-            raise ProblemError(404, f"There is no {self.search_kind} {item_id!r}.")
-        return rows[0]
-
-    def document(self, connection: Connection, item_id: str) -> dict[str, Any]:
-        """One item's JSON as rendered at load time, or a 404 problem."""
-        document: dict[str, Any] = orjson.loads(self.get(connection, item_id).doc)
-        return document
-
-    def document_response(self, connection: Connection, item_id: str) -> Response:
-        """One item's JSON as rendered at load time, sent as it is stored; or a 404 problem."""
-        return Response(self.get(connection, item_id).doc, media_type=JSON)
-
-    def compiled(self, connection: Connection, key: Hashable, build: Callable[[], Any]) -> CompiledSQL:
-        """The statement for ``key`` (a shape of query: which filters, which sort...), compiled once per dialect.
-
-        The number of shapes is bounded by the parameters a list accepts; the cache is bounded all the same.
-        """
-        key = (connection.dialect.name, key)
-        statement = self._statements.get(key)
-        if statement is None:
-            if len(self._statements) >= MAX_STATEMENTS:
-                self._statements.clear()
-            statement = self._statements[key] = compile_sql(build(), connection.dialect)
-        return statement
+def read(connection: Connection, resource: Resource, item_id: str) -> Response:
+    """One item as JSON, or a 404 problem."""
+    return Response(document(connection, resource, get(connection, resource, item_id)), media_type=JSON)
 
 
 @dataclass
@@ -371,13 +239,12 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     """
     bound: dict[str, Any] = {}
     for name, value in params:
-        is_filter = name == "article" or name not in ListParams.model_fields
-        if is_filter and value is not None:
+        if name in resource.filters and value is not None:
             bound[name] = values(value) if resource.filters[name].many else value
     filters = tuple(bound)
     search: str | None = None
     if params.q is not None:
-        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
+        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.kind
         search = "none" if bound["q"] is None else "match"
 
     sort = parse_sort(resource, params.sort)
@@ -403,7 +270,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         return query.order_by(*order).limit(bindparam("limit"))
 
     key = ("page", filters, search, tuple(sort), bool(params.cursor))
-    rows = run(connection, resource.compiled(connection, key, page), bound)
+    rows = run(connection, compiled(connection, resource, key, page), bound)
 
     next_cursor = next_url = None
     if len(rows) > params.limit:
@@ -416,8 +283,11 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     total = None
     if params.count:
         count_key = ("count", filters, search)
-        statement = resource.compiled(
-            connection, count_key, lambda: select(func.count()).select_from(resource.table).where(*conditions())
+        statement = compiled(
+            connection,
+            resource,
+            count_key,
+            lambda: select(func.count()).select_from(resource.table).where(*conditions()),
         )
         total = _count(
             connection, statement, {k: v for k, v in bound.items() if not k.startswith(("after_", "limit"))}, request

@@ -22,14 +22,15 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
-from app import documents, fts
+from app import fts
 from app.backend import Target, postgres_engine, target_engine
 from app.db import open_engine
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
+from app.resources import RESOURCES
 from app.seeds import Dataset, compile_seeds, seed_files
 from app.settings import PROJECT_ROOT
 
@@ -67,7 +68,7 @@ def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
 def replace_atomically(target: Path, build: Callable[[Path], None]) -> None:
     """Run ``build`` on a new file beside ``target``, then rename it over ``target``; on any error, leave no trace.
 
-    Shared by ``load`` and ``app.synth``: whatever writes a database, the served file is only ever swapped whole.
+    Shared by ``load`` and ``tools.synth``: whatever writes a database, the served file is only ever swapped whole.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
@@ -163,7 +164,30 @@ def insert_rows(connection: Connection, dataset: Dataset) -> None:
         if by_table[table.name]:
             connection.execute(insert(table), by_table[table.name])
     connection.execute(*fts.index_rows(connection.dialect.name, dataset.search))
-    documents.render(connection)
+    store_documents(connection)
+
+
+DOCUMENTS_BATCH = 500
+
+
+def store_documents(connection: Connection, progress: Callable[[int], object] | None = None) -> None:
+    """Fill the ``doc`` column of every fact with its public JSON (``app/render.py``), inside the load's
+    transaction: the data only changes when a load replaces it, so the API never assembles a fact from five tables
+    on a request, and a list page is one indexed query."""
+    for resource in RESOURCES:
+        table = resource.table.__table__  # type: ignore[attr-defined]
+        store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"))
+        ids = connection.execute(select(resource.id_column).order_by(resource.id_column)).scalars().all()
+        columns = [column for column in resource.columns if column.key != "doc"]
+        for start in range(0, len(ids), DOCUMENTS_BATCH):
+            chunk = ids[start : start + DOCUMENTS_BATCH]
+            rows = connection.execute(select(*columns).where(resource.id_column.in_(chunk))).all()
+            docs = resource.render(connection, rows, resource.url)
+            connection.execute(
+                store, [{"_id": row.id, "_doc": doc.model_dump_json()} for row, doc in zip(rows, docs, strict=True)]
+            )
+            if progress:
+                progress(len(docs))
 
 
 # Held by a load until it commits, so that two loads into one PostgreSQL database take turns.

@@ -23,6 +23,8 @@ from app import backend, logs, openapi, problems
 from app.backend import ServedDatabase, Target
 from app.middleware import ConcurrencyLimit, Envelope, RequestLimits
 from app.problems import ProblemError
+from app.resources import RESOURCES
+from app.routers import ROUTERS
 from app.settings import get_settings
 
 API_VERSION = "1.0.0"
@@ -132,11 +134,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         ),
         generate_unique_id_function=_operation_id,
         openapi_tags=[
-            {"name": "articles", "description": "The source articles and their verbatim text."},
-            {"name": "entities", "description": "People, countries, organizations, places and groups."},
-            {"name": "quotes", "description": "Who said what."},
-            {"name": "pledges", "description": "Money and support promised, to whom."},
-            {"name": "events", "description": "What happened or is planned, when and where."},
+            *({"name": resource.name, "description": resource.description} for resource in RESOURCES),
             {"name": "search", "description": "Full-text search across everything."},
             {"name": "meta", "description": "API and dataset version, health."},
         ],
@@ -144,8 +142,8 @@ def create_app(db: Target | None = None) -> FastAPI:
     app.state.database = database
     problems.install(app)
     backend.install(app)
-    for module in openapi.ROUTERS:
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     openapi.install(app, database)
     # Each middleware added wraps the ones before it: the last added (Envelope) sees a request first.
     app.add_middleware(ConditionalGet, database=database)

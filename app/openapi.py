@@ -12,7 +12,6 @@
 """
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -23,23 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.backend import ServedDatabase
-from app.listing import QueryModel, Resource
+from app.listing import QueryModel, document
 from app.problems import PROBLEM_JSON, ProblemError
-from app.routers import articles, entities, events, meta, pledges, quotes, search
+from app.resources import RESOURCES, Resource
+from app.routers import ROUTERS
 from app.sql import json_value
 
-ROUTERS = (meta, articles, entities, quotes, pledges, events, search)
-
-# resource, its detail(), the name of its detail route's path parameter
-RESOURCES: list[tuple[Resource, Callable[..., Any], str]] = [
-    (articles.RESOURCE, articles.detail, "article_id"),
-    (entities.RESOURCE, entities.detail, "entity_id"),
-    (quotes.RESOURCE, quotes.RESOURCE.document, "quote_id"),
-    (pledges.RESOURCE, pledges.RESOURCE.document, "pledge_id"),
-    (events.RESOURCE, events.RESOURCE.document, "event_id"),
-]
-
-LISTS = {f"/v1/{resource.name}" for resource, _, _ in RESOURCES}
+LISTS = {f"/v1/{resource.name}" for resource in RESOURCES}
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
@@ -74,8 +63,8 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 def _query_models() -> dict[str, type[BaseModel]]:
     """path -> the query model its GET route reads through ``QueryModel``."""
     models = {}
-    for module in ROUTERS:
-        for route in module.router.routes:
+    for router in ROUTERS:
+        for route in router.routes:
             if isinstance(route, APIRoute):
                 for dependency in route.dependant.dependencies:
                     if isinstance(dependency.call, QueryModel):
@@ -96,10 +85,7 @@ def _sort_pattern(resource: Resource) -> str:
 
 def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
     """operationId -> the links of its 200 response (OpenAPI 3.1 link objects)."""
-    read = {
-        resource.name: (f"{resource.name}-read_{parameter.removesuffix('_id')}", parameter)
-        for resource, _, parameter in RESOURCES
-    }
+    read = {resource.name: (f"{resource.name}-read_{resource.kind}", f"{resource.kind}_id") for resource in RESOURCES}
 
     def to(name: str, pointer: str) -> dict[str, Any]:
         operation, parameter = read[name]
@@ -109,7 +95,7 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
         return {"operationId": f"{name}-list_{name}", "parameters": {parameter: "$response.body#/id"}}
 
     links: dict[str, dict[str, dict[str, Any]]] = {}
-    for resource, _, _ in RESOURCES:
+    for resource in RESOURCES:
         name = resource.name
         links[f"{name}-list_{name}"] = {
             "FirstItem": to(name, "/data/0/id"),
@@ -156,13 +142,13 @@ def _examples(database: ServedDatabase) -> dict[str, Any]:
     """path -> a real response body: the first item of each resource, as its list and detail routes show it."""
     examples: dict[str, Any] = {}
     with database.engine().connect() as connection:
-        for resource, detail, parameter in RESOURCES:
+        for resource in RESOURCES:
             row = connection.execute(select(*resource.columns).order_by(resource.id_column).limit(1)).first()
             if row is None:
                 continue
             page = {"data": [json_value(row.doc)], "next_cursor": None, "next_url": None}
             examples[f"/v1/{resource.name}"] = page
-            examples[resource.url("{" + parameter + "}")] = detail(connection, row.id)
+            examples[resource.url("{" + resource.kind + "_id}")] = orjson.Fragment(document(connection, resource, row))
     sent: dict[str, Any] = orjson.loads(orjson.dumps(examples))
     return sent  # exactly what the routes send (stored JSON embedded as is)
 
@@ -180,7 +166,7 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
             examples = {}
         models = _query_models()
         links = _operation_links()
-        sorts = {f"/v1/{resource.name}": _sort_pattern(resource) for resource, _, _ in RESOURCES}
+        sorts = {f"/v1/{resource.name}": _sort_pattern(resource) for resource in RESOURCES}
         request_id = {"X-Request-ID": _header(REQUEST_ID, required=True)}
         for path, operations in schema["paths"].items():
             for operation in operations.values():

@@ -198,8 +198,11 @@ class Page(_Public, Generic[T]):
     total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
 
 
+SearchKind = Literal["article", "entity", "quote", "pledge", "event"]  # the `kind` of each resource
+
+
 class SearchHit(_Public):
-    type: Literal["article", "entity", "quote", "pledge", "event"] = Field(description="Kind of result.")
+    type: SearchKind = Field(description="Kind of result.")
     id: str = Field(description="Id of the result.")
     label: str = Field(description="What to show for it: a name, title or the quote's words.")
     snippet: str = Field(

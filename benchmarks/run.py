@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.listing import encode_cursor  # noqa: E402
-from app.synth import COMMON_WORD, PREFIX, dataset_version, synth  # noqa: E402
+from tools.synth import COMMON_WORD, PREFIX, dataset_version, synth  # noqa: E402
 
 DATA = ROOT / "data" / "bench"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -543,7 +543,7 @@ def commands(databases: dict[str, tuple[Path, dict[str, Any]]]) -> dict[str, str
         "ceiling": f".venv/bin/uvicorn ceiling:app --app-dir benchmarks {flags}",
         "load": f"wrk -t{THREADS} -c{CONNECTIONS} -dSECONDSs --latency --timeout 10s [-H 'If-None-Match: ETAG'] URL",
         "startup": f".venv/bin/article-facts serve --db {db} --seeds EMPTY_DIR --port PORT",
-        "databases": ".venv/bin/article-facts synth --quotes N --seed 0 --db data/bench/synth-<size>.sqlite3",
+        "databases": ".venv/bin/python -m tools.synth --quotes N --seed 0 --db data/bench/synth-<size>.sqlite3",
     }
 
 

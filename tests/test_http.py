@@ -6,10 +6,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app import render
 from app.backend import Target
 from app.loader import load
 from app.main import create_app
-from app.routers import entities
 from app.settings import get_settings
 from tests.conftest import ARTICLE_ID, SEEDS
 
@@ -201,7 +201,7 @@ async def test_an_entity_detail_embeds_a_bounded_number_of_mentions(
 ) -> None:
     everything = (await client.get("/v1/entities/antony-blinken")).json()
     assert len(everything["mentions"]) == everything["counts"]["mentions"] > 2
-    monkeypatch.setattr(entities, "MAX_MENTIONS", 2)
+    monkeypatch.setattr(render, "MAX_MENTIONS", 2)
     capped = (await client.get("/v1/entities/antony-blinken")).json()
     assert capped["mentions"] == everything["mentions"][:2]
     assert capped["counts"]["mentions"] == everything["counts"]["mentions"]

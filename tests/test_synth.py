@@ -1,4 +1,4 @@
-"""`article-facts synth`: deterministic, internally consistent synthetic corpora with the shape of curated data."""
+"""`python -m tools.synth`: deterministic, internally consistent synthetic corpora with the shape of curated data."""
 
 import json
 import sqlite3
@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
-from app.synth import COMMON_WORD, PREFIX, RARE_WORDS, synth
+from tools.synth import COMMON_WORD, PREFIX, RARE_WORDS, main, synth
 
 QUOTES = 2000
 SEED = 7
@@ -165,9 +164,9 @@ def test_the_shape_is_skewed_like_real_data(corpus: tuple[Path, str]) -> None:
 
 def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "cli.sqlite3"
-    assert main(["synth", "--quotes", "40", "--db", str(db), "--seed", "3"]) == 0
+    assert main(["--quotes", "40", "--db", str(db), "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert f"built {db}: 40 quotes, seed 3, dataset version " in out
     assert rows(db, "SELECT count(*) FROM quote") == [(40,)]
-    assert main(["synth", "--quotes", "0", "--db", str(tmp_path / "none.sqlite3")]) == 2
+    assert main(["--quotes", "0", "--db", str(tmp_path / "none.sqlite3")]) == 2
     assert not (tmp_path / "none.sqlite3").exists()

@@ -1,1 +1,6 @@
-"""One module per resource; each declares its filters and sort keys and how to shape its items."""
+"""The HTTP routes: one module per resource (a list and a detail, declared in ``app/resources.py``), plus search
+and the index and health check (``meta``)."""
+
+from app.routers import articles, entities, events, meta, pledges, quotes, search
+
+ROUTERS = (meta.router, articles.router, entities.router, quotes.router, pledges.router, events.router, search.router)

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from app.db import ConnectionDep, Database
 from app.listing import NoQuery
+from app.resources import RESOURCES
 from app.schemas import DatasetPublic, Health, Index
 
 router = APIRouter(tags=["meta"])
@@ -24,11 +25,7 @@ async def index(request: Request, _params: NoQuery) -> Index:
         dataset=DatasetPublic(version=info.version, loaded_at=info.loaded_at.isoformat()),
         counts=info.counts,
         links={
-            "articles": "/v1/articles",
-            "entities": "/v1/entities",
-            "quotes": "/v1/quotes",
-            "pledges": "/v1/pledges",
-            "events": "/v1/events",
+            **{resource.name: f"/v1/{resource.name}" for resource in RESOURCES},
             "search": "/v1/search?q=",
             "docs": "/docs",
             "openapi": "/openapi.json",

@@ -1,26 +1,19 @@
 import html
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import fts
 from app.db import ConnectionDep
-from app.listing import MAX_QUERY_LENGTH, CommaList, QueryModel
+from app.listing import QueryModel
+from app.params import MAX_QUERY_LENGTH, CommaList
 from app.problems import PROBLEM_RESPONSES
+from app.resources import BY_KIND
 from app.responses import json_response
-from app.schemas import Page, SearchHit
+from app.schemas import Page, SearchHit, SearchKind
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
-
-Kind = Literal["article", "entity", "quote", "pledge", "event"]
-PATHS = {
-    "article": "articles",
-    "entity": "entities",
-    "quote": "quotes",
-    "pledge": "pledges",
-    "event": "events",
-}
 
 
 class SearchParams(BaseModel):
@@ -32,7 +25,7 @@ class SearchParams(BaseModel):
         "so it can drive a type-ahead. Never a syntax error; empty or punctuation only gives no results.",
         examples=["blink"],
     )
-    type: CommaList[Kind] | None = Field(
+    type: CommaList[SearchKind] | None = Field(
         None, description="Only results of these kinds (comma-separated).", examples=[["entity", "quote"]]
     )
     limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
@@ -56,7 +49,7 @@ async def search(
                 "id": id_,
                 "label": label,
                 "snippet": snippet,
-                "url": f"/v1/{PATHS[kind]}/{id_}",
+                "url": BY_KIND[kind].url(id_),
             }
         )
     return json_response({"data": hits, "next_cursor": None, "next_url": None})

@@ -1,4 +1,4 @@
-"""A synthetic corpus of any size, for benchmarks and scale tests: ``article-facts synth --quotes N --db PATH``.
+"""A synthetic corpus of any size, for benchmarks and scale tests: ``python -m tools.synth --quotes N --db PATH``.
 
 It writes the project's own schema (the Alembic migrations) through the loader's safe path (a file beside the
 target, one transaction, integrity and foreign-key checks, atomic rename) with the shape of curated data:
@@ -12,8 +12,17 @@ target, one transaction, integrity and foreign-key checks, atomic rename) with t
 - stored entity counts and a ``dataset_info`` row.
 
 The same ``--quotes`` and ``--seed`` give the same rows. The dataset version hashes them together with this
-file's source and the schema revision, so a database built by another version of the generator is never
-mistaken for a current one (the benchmark reuses a database only when its version matches).
+file's source, the app's event types (in their order) and the schema revision, so a database built by another
+version of the generator is never mistaken for a current one (the benchmark reuses a database only when its
+version matches).
+
+The vocabularies of the enum-like columns are the app's own (``app.models``): the event types are drawn from
+the app's list, in its order; the weighted draws of quote kinds and pledge statuses are checked against the app's
+lists when this module is imported; entity types and event statuses are typed with the app's ``Literal`` types
+(mypy checks every value written; date precisions are annotated too, but ``lru_cache`` hides those calls from it).
+
+A tool beside the service, not part of it: nothing under ``app/`` imports it. tqdm (the progress bars) is
+imported only when progress is shown.
 
 Speed: rows are generated as tuples and written with ``executemany`` in large batches on a file with no
 journal and no syncing (it is a private temporary file until the final fsync and rename), generated in a second
@@ -22,6 +31,7 @@ own SQL afterwards (less CPU than maintaining them row by row: 22 s against 24 s
 better). ``ANALYZE`` ends the build, as it ends a load, so the query planner has statistics.
 """
 
+import argparse
 import hashlib
 import json
 import math
@@ -33,23 +43,21 @@ import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pycountry
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
-from tqdm import tqdm
 
-from app import documents
 from app.db import open_engine
-from app.loader import alembic_config, analyze, check, migrate, replace_atomically
-from app.models import EventType
+from app.loader import alembic_config, analyze, check, migrate, replace_atomically, store_documents
+from app.models import EntityType, EventStatus, EventType, PledgeStatus, Precision, QuoteKind
 
 QUOTES_PER_ARTICLE = 20
 FIRST_DAY = date(2015, 1, 1)
@@ -105,24 +113,28 @@ LAST_NAMES = _words(
 ROLES = ("minister", "spokesperson", "ambassador", "adviser", "chair", "director")
 ORG_KINDS = ("Ministry of Foreign Affairs", "Ministry of Energy", "Central Bank", "Parliament", "Trade Agency")
 PUBLISHER_KINDS = ("Times", "Herald", "Post", "Gazette", "Tribune", "Daily")
-EVENT_TYPES: tuple[EventType, ...] = (
-    "meeting",
-    "visit",
-    "trip",
-    "press_conference",
-    "statement",
-    "vote",
-    "study",
-    "sanctions_decision",
-    "war",
-    "anniversary",
-    "announcement",
-)
+# The app's event types, drawn uniformly in the app's order: the order decides which type a draw picks, so it
+# is part of the dataset version (reordering or extending the app's list changes the rows and the version).
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+# Weighted draws over the app's vocabularies, in a fixed order (the order of the draw, not the app's): a kind
+# and the cumulative share up to it; a status listed twice is drawn twice as often.
+QUOTE_KINDS: tuple[tuple[QuoteKind, float], ...] = (("direct", 0.6), ("indirect", 0.85), ("partial", 1.0))
+PLEDGE_STATUSES: tuple[PledgeStatus, ...] = ("new", "new", "previously_announced", "reaffirmed")
 CURRENCIES = (("USD", "$"), ("EUR", "€"), ("GBP", "£"))
 MILLIONS = (1, 2, 3, 5, 10, 15, 20, 25, 50, 100, 150, 250, 500, 1000)
 LANGUAGES = ("en",) * 18 + ("ru", "fr")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = _words("January February March April May June July August September October November December")
+
+
+def _check_vocabulary(name: str, drawn: Collection[str], vocabulary: Any) -> None:
+    """Fail at import if a draw no longer covers exactly the app's ``vocabulary`` (a ``Literal``)."""
+    if set(drawn) != set(get_args(vocabulary)):
+        raise RuntimeError(f"tools.synth draws {name} {sorted(drawn)}, the app has {sorted(get_args(vocabulary))}")
+
+
+_check_vocabulary("quote kinds", [kind for kind, _ in QUOTE_KINDS], QuoteKind)
+_check_vocabulary("pledge statuses", PLEDGE_STATUSES, PledgeStatus)
 
 # Tables are written with their columns in model order; integer ids are left to SQLite, as in the loader.
 SEARCH_COLUMNS = ("kind", "id", "label", "body")
@@ -132,10 +144,12 @@ OPEN_EARLIEST, OPEN_LATEST = date.min.isoformat(), date.max.isoformat()  # how t
 
 
 def dataset_version(quotes: int, seed: int) -> str:
-    """Hash of what determines the rows: the sizes, the seed, this generator's source and the schema revision."""
+    """Hash of what determines the rows: the sizes, the seed, this generator's source, the app's event types (the
+    order decides which one a draw picks) and the schema revision."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
     digest = hashlib.sha256(f"synth\0{quotes}\0{seed}\0{head}\0".encode())
     digest.update(Path(__file__).read_bytes())
+    digest.update(repr(EVENT_TYPES).encode())
     return digest.hexdigest()[:16]
 
 
@@ -224,15 +238,12 @@ def _write(path: Path, source: Iterator[Rows], quotes: int, progress: bool) -> N
         indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
         for name, _ in indexes:
             db.execute(f'DROP INDEX "{name}"')
-        with (
-            _step("rows (this process)", progress),
-            tqdm(total=quotes, unit="quote", unit_scale=True, file=sys.stderr, disable=not progress) as bar,
-        ):
+        with _step("rows (this process)", progress), _progress_bar(progress, total=quotes, unit="quote") as advance:
             for batch in source:
                 for table, values in batch.items():
                     if values:
                         db.executemany(_insert(table), values)
-                bar.update(len(batch.get("quote", ())))
+                advance(len(batch.get("quote", ())))
         with _step("indexes", progress):
             for _, sql in indexes:
                 db.execute(sql)
@@ -245,10 +256,10 @@ def _write(path: Path, source: Iterator[Rows], quotes: int, progress: bool) -> N
         with (
             _step("documents (each fact's JSON)", progress),
             engine.begin() as connection,
-            tqdm(unit="doc", unit_scale=True, file=sys.stderr, disable=not progress) as bar,
+            _progress_bar(progress, unit="doc") as advance,
         ):
             connection.exec_driver_sql("PRAGMA cache_size = -1048576")
-            documents.render(connection, bar.update)
+            store_documents(connection, advance)
         with _step("statistics (ANALYZE)", progress), engine.begin() as connection:
             analyze(connection)
         # quick_check: the indexes were built from the rows a moment ago by CREATE INDEX; matching every entry
@@ -269,12 +280,29 @@ def _columns(table: str) -> list[str]:
     if table == "search_index":  # created by the migration, not a model
         return list(SEARCH_COLUMNS)
     columns = SQLModel.metadata.tables[table].columns
-    # `doc` is rendered after the rows are in (documents.render), like the loader does.
+    # `doc` is rendered after the rows are in (store_documents), like the loader does.
     return [
         c.name
         for c in columns
         if not (c.primary_key and c.name == "id" and c.type.python_type is int) and c.name != "doc"
     ]
+
+
+@contextmanager
+def _progress_bar(progress: bool, **options: Any) -> Iterator[Callable[[int], object]]:
+    """A tqdm progress bar on stderr, as the function that advances it; without progress, a function that does
+    nothing (and tqdm, a tool's dependency, need not be installed)."""
+    if not progress:
+        yield _ignore
+        return
+    from tqdm import tqdm
+
+    with tqdm(unit_scale=True, file=sys.stderr, **options) as bar:
+        yield bar.update
+
+
+def _ignore(_: int) -> None:
+    pass
 
 
 @contextmanager
@@ -299,7 +327,12 @@ def _zipf_cum(n: int) -> list[float]:
 
 @lru_cache(maxsize=1 << 16)  # a few variants per publication day: most quotes share one
 def _date_object(
-    value: str | None, precision: str | None, earliest: date | None, latest: date | None, text: str | None, basis: str
+    value: str | None,
+    precision: Precision | None,
+    earliest: date | None,
+    latest: date | None,
+    text: str | None,
+    basis: str,
 ) -> tuple[str, str, str]:
     """A date as the loader stores it: the JSON object, then its earliest and latest columns (open bounds filled)."""
     obj = {
@@ -351,7 +384,7 @@ class _Generator:
         self.rng = rng
         self.quotes = quotes
         self.articles = math.ceil(quotes / QUOTES_PER_ARTICLE)
-        self.entities: dict[str, tuple[str, str, str, str | None]] = {}  # id -> type, name, description, country
+        self.entities: dict[str, tuple[EntityType, str, str, str | None]] = {}  # id -> type, name, description, country
         self.aliases: list[tuple[str, str]] = []
         self.affiliations: list[tuple[str, str, str | None]] = []
         self.quote_count: Counter[str] = Counter()
@@ -363,7 +396,7 @@ class _Generator:
 
     # Entities --------------------------------------------------------------------------------------------------
 
-    def _add_entity(self, type_: str, name: str, description: str, country: str | None = None) -> str:
+    def _add_entity(self, type_: EntityType, name: str, description: str, country: str | None = None) -> str:
         base = entity_id = slug(name)
         n = 2
         while entity_id in self.entities:
@@ -552,7 +585,7 @@ class _Generator:
         named = rng.choices(self.named, cum_weights=self.named_cum)[0] if rng.random() < 0.35 else None
         at = rng.randint(1, len(words) - 1)
         draw = rng.random()
-        kind = "direct" if draw < 0.6 else "indirect" if draw < 0.85 else "partial"
+        kind = next(kind for kind, upto in QUOTE_KINDS if draw < upto)
         name = self.name(speaker)
         # The quoted words, possibly naming an entity (a mention inside the quote: a quote_mention link).
         said = " ".join(words[:at]).capitalize() + " "
@@ -606,6 +639,7 @@ class _Generator:
             location = rng.choices(self.countries, cum_weights=self.country_cum)[0]
         host = rng.choices(self.countries, cum_weights=self.country_cum)[0]
         lead = speakers[0]
+        status: EventStatus
         if rng.random() < 0.75:
             status, phrase = "occurred", f"on {WEEKDAYS[day.weekday()]}"
             value, earliest, latest = _date_object(day.isoformat(), "day", day, day, phrase, "Publication week.")
@@ -743,3 +777,29 @@ class _Generator:
             "search_index": search,
             "dataset_info": [(version, loaded_at, json.dumps(counts))],
         }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.synth --quotes N --db PATH [--seed S]``, from the project root."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.synth", description="Build a synthetic corpus of N quotes (benchmarks, scale tests)."
+    )
+    parser.add_argument("--quotes", type=int, required=True, help="number of quotes, e.g. 1000000")
+    parser.add_argument("--db", type=Path, required=True, help="database file to (atomically) replace")
+    parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same data")
+    args = parser.parse_args(argv)
+    if args.quotes < 1:
+        print("--quotes must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    version = synth(args.db, args.quotes, args.seed)
+    size = args.db.stat().st_size / 2**20
+    print(
+        f"built {args.db}: {args.quotes} quotes, seed {args.seed}, dataset version {version}, "
+        f"{size:.1f} MiB in {time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Query parameters: what every list accepts, and how a filter is declared (once, on its query-model field, with
+the column it reads and its operator):
+
+    speaker: Annotated[Slug | None, Eq(Quote.speaker_id)] = Field(None, description="...")
+
+``Resource`` (``app/resources.py``) collects these from the query model, and ``listing.fetch`` turns each given
+parameter into its condition on a bound parameter of the same name. A date range is four filters generated from
+one declaration (``date_range``). The parameter types that only a slug or a code may take live here too, so a
+value that cannot be an id is a 400 before any SQL is built.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from annotated_types import MinLen
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+from sqlalchemy import ColumnElement, bindparam, select
+
+from app.dates import Day
+from app.sql import in_values
+
+
+def _split_commas(value: Any) -> Any:
+    """``a,b`` and repeated ``x=a&x=b`` both mean the list ``[a, b]``.
+
+    An empty part (``x=``, ``a,,b``) stays in the list, so it is refused like any other bad item rather than
+    silently dropped: the OpenAPI document says every item is a non-empty value.
+    """
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        return value
+    return [part.strip() for v in values for part in v.split(",")]
+
+
+T = TypeVar("T")
+# A list parameter given as ``a,b`` (or repeated); at least one value.
+CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
+
+# Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
+# requires, so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+is_slug = re.compile(SLUG).match
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
+
+
+MAX_LIMIT = 200
+MAX_QUERY_LENGTH = 200
+
+
+class ListParams(BaseModel):
+    """Query parameters every list accepts; a list's query model adds its filters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.", examples=[10])
+    cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next_cursor`.")
+    sort: str | None = Field(
+        None,
+        min_length=1,
+        description="Comma-separated sort keys from the resource's allow-list; `-` for descending "
+        "(e.g. `-said_on,speaker`). The id is always the final tie-breaker.",
+        examples=["-id"],
+    )
+    count: bool = Field(False, description="Also return `total`, the number of matching items.")
+    q: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUERY_LENGTH,
+        description="Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix.",
+        examples=["central"],
+    )
+
+
+class NoParams(BaseModel):
+    """Routes without query parameters still refuse unknown ones (400), like the lists do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: comparing SQLAlchemy columns builds expressions, not booleans
+class Filter:
+    """The column a filter parameter looks at (which must be indexed) and the condition it builds on a bound
+    parameter of the given name (``many``: the parameter is a list, bound as one JSON array)."""
+
+    column: Any
+    build: Callable[[Any, str], ColumnElement[bool]]
+    many: bool = False
+
+    def condition(self, name: str) -> ColumnElement[bool]:
+        return self.build(self.column, name)
+
+
+def Eq(column: Any) -> Filter:
+    """``column = value``. Capitalised: read as a declaration, ``Annotated[Slug | None, Eq(Quote.kind)]``."""
+    return Filter(column, lambda col, name: col == bindparam(name))
+
+
+def In(column: Any) -> Filter:
+    return Filter(column, lambda col, name: in_values(col, name), many=True)
+
+
+def Gte(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col >= bindparam(name))
+
+
+def Gt(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col > bindparam(name))
+
+
+def Lte(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col <= bindparam(name))
+
+
+def Lt(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col < bindparam(name))
+
+
+def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
+    """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
+    return Filter(link_value, lambda col, name: key.in_(select(link_key).where(col == bindparam(name))))
+
+
+def filters_of(model: type[BaseModel]) -> dict[str, Filter]:
+    """parameter name -> its filter, for every field of ``model`` declared with one."""
+    return {
+        name: next(meta for meta in info.metadata if isinstance(meta, Filter))
+        for name, info in model.model_fields.items()
+        if any(isinstance(meta, Filter) for meta in info.metadata)
+    }
+
+
+def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) -> type[BaseModel]:
+    """``name__gte/gt/lte/lt`` for facts dated by a range, as a base class of the list's query model.
+
+    A fact's date is a range (``earliest`` to ``latest``, both indexed): a bound matches when the range could
+    reach it, so an event dated "last week" matches ``date__gte`` any day up to that Sunday.
+    """
+    fields: dict[str, Any] = {
+        f"{name}__gte": (
+            Annotated[Day | None, Gte(latest)],
+            Field(None, description=f"Only {facts} on or after this date.", examples=[example]),
+        ),
+        f"{name}__gt": (
+            Annotated[Day | None, Gt(latest)],
+            Field(None, description=f"Only {facts} after this date."),
+        ),
+        f"{name}__lte": (
+            Annotated[Day | None, Lte(earliest)],
+            Field(None, description=f"Only {facts} on or before this date.", examples=[example]),
+        ),
+        f"{name}__lt": (
+            Annotated[Day | None, Lt(earliest)],
+            Field(None, description=f"Only {facts} before this date."),
+        ),
+    }
+    return create_model(f"{name}_range", __config__=ConfigDict(extra="forbid"), **fields)

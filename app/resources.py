@@ -1,0 +1,280 @@
+"""The one registry of resources: what each list filters (its query model), how it sorts, how its facts render.
+
+Read by everything that needs the list of resources: the routers (``app/routers/``), the OpenAPI document
+(``app/openapi.py``), the loader (each fact's document, ``loader.store_documents``), search (``/v1/search`` links
+its hits here) and ``/v1``. A filter is declared once, on its query-model field, with its column and operator
+(``app/params.py``); a date range is one ``date_range(...)`` base class.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, cast
+
+from pydantic import Field
+from sqlalchemy import Connection, Row
+from sqlmodel import SQLModel
+
+from app import render
+from app.models import (
+    Article,
+    Entity,
+    EntityType,
+    Event,
+    EventParticipant,
+    EventStatus,
+    EventType,
+    Mention,
+    Pledge,
+    PledgeRecipient,
+    PledgeStatus,
+    Quote,
+    QuoteKind,
+    QuoteMention,
+)
+from app.params import (
+    CommaList,
+    CountryCode,
+    CurrencyCode,
+    Eq,
+    Filter,
+    Gt,
+    Gte,
+    In,
+    LanguageCode,
+    Linked,
+    ListParams,
+    Lt,
+    Lte,
+    Slug,
+    date_range,
+    filters_of,
+)
+
+ARTICLE_EXAMPLE = "mt-2023-02-28-blinken-central-asia"
+
+
+@dataclass
+class Resource:
+    name: str  # the path segment, e.g. "quotes"
+    kind: str  # one item, e.g. "quote": its search kind, evidence subject type and path parameter (`quote_id`)
+    description: str  # for the docs page
+    table: type[SQLModel]
+    query: type[ListParams]  # the list's query model; its fields declared with a Filter are the filters
+    sorts: dict[str, Any]  # sort key -> column; "id" is implied
+    default_sort: str
+    render: render.Renderer  # rows -> public models, at load time
+    detail: Callable[[Connection, Row[Any]], bytes] | None = None  # what a detail adds at request time, if anything
+    filters: dict[str, Filter] = field(init=False)
+    id_column: Any = field(init=False)
+    columns: list[Any] = field(init=False)
+    page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
+
+    def __post_init__(self) -> None:
+        self.filters = filters_of(self.query)
+        self.id_column = cast(Any, self.table).id
+        self.columns = list(cast(Any, self.table).__table__.columns)
+        keys = {"id", "doc", *(column.key for column in self.sorts.values())}
+        self.page_columns = [column for column in self.columns if column.key in keys]
+        self.sorts = {**self.sorts, "id": self.id_column}
+
+    def url(self, item_id: str) -> str:
+        return f"/v1/{self.name}/{item_id}"
+
+
+class ArticleFilter(
+    date_range(  # type: ignore[misc]
+        "published_on",
+        Article.published_on_earliest,
+        Article.published_on_latest,
+        "articles possibly published",
+        "2023-02-28",
+    ),
+    ListParams,
+):
+    article: Annotated[Slug | None, Eq(Article.id)] = Field(None, description="Only this article.")
+    publisher: Annotated[Slug | None, Eq(Article.publisher_id)] = Field(
+        None, description="Only articles by this publisher entity id.", examples=["the-moscow-times"]
+    )
+    language: Annotated[LanguageCode | None, Eq(Article.language)] = Field(
+        None, description="Only articles in this ISO 639-1 language.", examples=["en"]
+    )
+
+
+class EntityFilter(ListParams):
+    article: Annotated[Slug | None, Linked(Entity.id, Mention.entity_id, Mention.article_id)] = Field(
+        None, description="Only entities mentioned in this article.", examples=[ARTICLE_EXAMPLE]
+    )
+    type: Annotated[EntityType | None, Eq(Entity.type)] = Field(
+        None, description="Only entities of this type.", examples=["person"]
+    )
+    type__in: Annotated[CommaList[EntityType] | None, In(Entity.type)] = Field(
+        None, description="Only entities of one of these types (comma-separated).", examples=[["person", "country"]]
+    )
+    country_code: Annotated[CountryCode | None, Eq(Entity.country_code)] = Field(
+        None, description="Only entities with this ISO 3166-1 alpha-2 code.", examples=["KZ"]
+    )
+    country_code__in: Annotated[CommaList[CountryCode] | None, In(Entity.country_code)] = Field(
+        None, description="Only entities with one of these country codes.", examples=[["KZ", "UZ"]]
+    )
+
+
+class QuoteFilter(
+    date_range(  # type: ignore[misc]
+        "said_on", Quote.said_on_earliest, Quote.said_on_latest, "quotes possibly said", "2023-02-28"
+    ),
+    ListParams,
+):
+    article: Annotated[Slug | None, Eq(Quote.article_id)] = Field(
+        None, description="Only quotes from this article.", examples=[ARTICLE_EXAMPLE]
+    )
+    speaker: Annotated[Slug | None, Eq(Quote.speaker_id)] = Field(
+        None, description="Only quotes said by this entity id.", examples=["antony-blinken"]
+    )
+    speaker__in: Annotated[CommaList[Slug] | None, In(Quote.speaker_id)] = Field(
+        None,
+        description="Only quotes said by one of these entity ids (comma-separated).",
+        examples=[["kassym-jomart-tokayev", "dmitry-peskov"]],
+    )
+    kind: Annotated[QuoteKind | None, Eq(Quote.kind)] = Field(
+        None, description="Only quotes of this kind.", examples=["direct"]
+    )
+    mentions: Annotated[Slug | None, Linked(Quote.id, QuoteMention.quote_id, QuoteMention.entity_id)] = Field(
+        None, description="Only quotes that refer to this entity id.", examples=["joe-biden"]
+    )
+    event: Annotated[Slug | None, Eq(Quote.event_id)] = Field(
+        None, description="Only quotes said at this event id.", examples=["blinken-tokayev-meeting-2023-02-28"]
+    )
+
+
+class PledgeFilter(
+    date_range(  # type: ignore[misc]
+        "announced_on",
+        Pledge.announced_on_earliest,
+        Pledge.announced_on_latest,
+        "pledges possibly announced",
+        "2023-01-01",
+    ),
+    ListParams,
+):
+    article: Annotated[Slug | None, Eq(Pledge.article_id)] = Field(
+        None, description="Only pledges from this article.", examples=[ARTICLE_EXAMPLE]
+    )
+    donor: Annotated[Slug | None, Eq(Pledge.donor_id)] = Field(
+        None, description="Only pledges given by this entity id.", examples=["united-states"]
+    )
+    recipient: Annotated[Slug | None, Linked(Pledge.id, PledgeRecipient.pledge_id, PledgeRecipient.entity_id)] = Field(
+        None, description="Only pledges to this entity id.", examples=["kazakhstan"]
+    )
+    announced_by: Annotated[Slug | None, Eq(Pledge.announced_by_id)] = Field(
+        None, description="Only pledges announced by this entity id.", examples=["antony-blinken"]
+    )
+    status: Annotated[PledgeStatus | None, Eq(Pledge.status)] = Field(
+        None, description="Only pledges with this status.", examples=["new"]
+    )
+    status__in: Annotated[CommaList[PledgeStatus] | None, In(Pledge.status)] = Field(
+        None, description="Only pledges with one of these statuses.", examples=[["new", "reaffirmed"]]
+    )
+    currency: Annotated[CurrencyCode | None, Eq(Pledge.currency)] = Field(
+        None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"]
+    )
+    amount__gte: Annotated[float | None, Gte(Pledge.amount)] = Field(
+        None,
+        allow_inf_nan=False,
+        description="Only money pledges of at least this amount (major units).",
+        examples=[25000000],
+    )
+    amount__gt: Annotated[float | None, Gt(Pledge.amount)] = Field(
+        None, allow_inf_nan=False, description="Only money pledges of more than this amount."
+    )
+    amount__lte: Annotated[float | None, Lte(Pledge.amount)] = Field(
+        None,
+        allow_inf_nan=False,
+        description="Only money pledges of at most this amount (major units).",
+        examples=[50000000],
+    )
+    amount__lt: Annotated[float | None, Lt(Pledge.amount)] = Field(
+        None, allow_inf_nan=False, description="Only money pledges of less than this amount."
+    )
+
+
+class EventFilter(
+    date_range(  # type: ignore[misc]
+        "date", Event.date_earliest, Event.date_latest, "events whose date range could be", "2023-03-01"
+    ),
+    ListParams,
+):
+    article: Annotated[Slug | None, Eq(Event.article_id)] = Field(
+        None, description="Only events from this article.", examples=[ARTICLE_EXAMPLE]
+    )
+    type: Annotated[EventType | None, Eq(Event.type)] = Field(
+        None, description="Only events of this type.", examples=["meeting"]
+    )
+    type__in: Annotated[CommaList[EventType] | None, In(Event.type)] = Field(
+        None, description="Only events of one of these types (comma-separated).", examples=[["meeting", "trip"]]
+    )
+    participant: Annotated[Slug | None, Linked(Event.id, EventParticipant.event_id, EventParticipant.entity_id)] = (
+        Field(None, description="Only events this entity id takes part in.", examples=["sergei-lavrov"])
+    )
+    location: Annotated[Slug | None, Eq(Event.location_id)] = Field(
+        None, description="Only events at this entity id.", examples=["astana"]
+    )
+    status: Annotated[EventStatus | None, Eq(Event.status)] = Field(
+        None, description="Only events that had occurred, or were planned, at publication.", examples=["planned"]
+    )
+
+
+ARTICLES = Resource(
+    name="articles",
+    kind="article",
+    description="The source articles and their verbatim text.",
+    table=Article,
+    query=ArticleFilter,
+    sorts={"published_on": Article.published_on_earliest, "title": Article.title},
+    default_sort="-published_on",
+    render=render.articles,
+    detail=render.article_detail,
+)
+ENTITIES = Resource(
+    name="entities",
+    kind="entity",
+    description="People, countries, organizations, places and groups.",
+    table=Entity,
+    query=EntityFilter,
+    sorts={"name": Entity.name, "type": Entity.type, "mentions": Entity.mention_count, "quotes": Entity.quote_count},
+    default_sort="name",
+    render=render.entities,
+    detail=render.entity_detail,
+)
+QUOTES = Resource(
+    name="quotes",
+    kind="quote",
+    description="Who said what.",
+    table=Quote,
+    query=QuoteFilter,
+    sorts={"said_on": Quote.said_on_earliest, "speaker": Quote.speaker_id, "kind": Quote.kind},
+    default_sort="said_on",
+    render=render.quotes,
+)
+PLEDGES = Resource(
+    name="pledges",
+    kind="pledge",
+    description="Money and support promised, to whom.",
+    table=Pledge,
+    query=PledgeFilter,
+    sorts={"announced_on": Pledge.announced_on_earliest, "donor": Pledge.donor_id, "status": Pledge.status},
+    default_sort="announced_on",
+    render=render.pledges,
+)
+EVENTS = Resource(
+    name="events",
+    kind="event",
+    description="What happened or is planned, when and where.",
+    table=Event,
+    query=EventFilter,
+    sorts={"date": Event.date_earliest, "type": Event.type, "title": Event.title},
+    default_sort="date",
+    render=render.events,
+)
+
+RESOURCES = (ARTICLES, ENTITIES, QUOTES, PLEDGES, EVENTS)
+BY_KIND = {resource.kind: resource for resource in RESOURCES}
