@@ -1,15 +1,11 @@
 """The ``article-facts`` command: check the seeds, load them into a database, or serve the API."""
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.backend import Target, describe
-from app.loader import LoadError, load, needs_build
-from app.problems import ProblemError, log
+from app.backend import LoadError, Target, backend_for
+from app.loader import load, needs_build
 from app.seeds import SeedError, compile_seeds
 from app.settings import get_settings
 
@@ -59,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.seeds}: ok, {len(dataset.rows)} rows, dataset version {dataset.version}")
         elif args.command == "load":
             dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
-            print(f"loaded {describe(args.db)}: dataset version {dataset.version}")
+            print(f"loaded {backend_for(args.db).describe()}: dataset version {dataset.version}")
         else:
             return _serve(args)
     except SeedError as exc:
@@ -77,10 +73,11 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.middleware import AnswerCutOffRequests
 
     if needs_build(args.seeds, args.db):
         dataset = load(args.seeds, args.db)
-        print(f"built {describe(args.db)}: dataset version {dataset.version}", file=sys.stderr)
+        print(f"built {backend_for(args.db).describe()}: dataset version {dataset.version}", file=sys.stderr)
     # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
     # requests finish for up to the grace period, then cancels what is left and exits.
     uvicorn.run(
@@ -91,38 +88,6 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=args.graceful_shutdown,
     )
     return 0
-
-
-class AnswerCutOffRequests:
-    """A request still running when the shutdown grace period ends is cancelled; answer it 503 with Retry-After.
-
-    uvicorn would answer it a bare 500, but nothing went wrong with the request: the client may simply retry,
-    against this service once it is back or against another instance.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        except asyncio.CancelledError:
-            # The request's own task, cancelled by uvicorn, which does not wait for it: it may end here, quietly
-            # (uvicorn has logged the cancellation) rather than with a traceback for an expected event.
-            log.warning("cut off by the end of the shutdown grace period: %s %s", scope["method"], scope["path"])
-            if not started:
-                problem = ProblemError(503, "The server is shutting down; try again.", headers={"Retry-After": "5"})
-                await problem.response()(scope, receive, send)
 
 
 if __name__ == "__main__":

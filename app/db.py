@@ -1,24 +1,30 @@
-"""Engines and sessions. The API opens the database read-only and follows atomic replacements of the file."""
+"""SQLite, the default backend: a file, built beside the target and renamed over it; the API opens it read-only
+and follows each atomic replacement. Also what a request's connection is, on either backend."""
 
 import logging
 import math
 import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from app.backend import LoadError, ServedDatabase
 from app.models import DatasetInfo
 from app.problems import ProblemError
+from app.schema import migrate
 from app.settings import get_settings
 
 log = logging.getLogger("article_facts")
@@ -185,9 +191,115 @@ async def get_connection(request: Request) -> AsyncIterator[Connection]:
     The routes are ``async`` and query on the event loop: every query is a short indexed read that takes far
     less time than a hop to the threadpool would (see benchmarks/), and an ``async`` dependency avoids two more.
     """
-    database: Database = request.app.state.database
+    database: ServedDatabase = request.app.state.database
     with database.engine().connect() as connection:
         yield connection
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection, scope="function")]
+
+
+class SQLite:
+    """The SQLite backend (``app/backend.py`` has the interface)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def engine(self, read_only: bool = False) -> Engine:
+        return open_engine(self.path, read_only)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def built_at(self, loaded_at: datetime) -> float:
+        return self.path.stat().st_mtime
+
+    def publish(self, fill: Callable[[Connection], None]) -> None:
+        """A new file beside the target (migrations, then every row in one transaction, planner statistics,
+        integrity and foreign-key checks), renamed over the target only when all of that passed."""
+        replace_atomically(self.path, lambda tmp: _build(tmp, fill))
+
+    def served(self) -> Database:
+        return Database(self.path)
+
+    def install(self, app: Any) -> None:
+        """SQLite's errors are answered where they happen (``QueryBudget``); nothing to add."""
+
+
+def _build(path: Path, fill: Callable[[Connection], None]) -> None:
+    engine = open_engine(path)
+    try:
+        with engine.begin() as connection:
+            migrate(connection)
+        with engine.begin() as connection:
+            fill(connection)
+            analyze(connection)
+        with engine.connect() as connection:
+            check(connection)
+    finally:
+        engine.dispose()
+
+
+def replace_atomically(target: Path, build: Callable[[Path], None]) -> None:
+    """Run ``build`` on a new file beside ``target``, then rename it over ``target``; on any error, leave no trace.
+
+    Shared by the loader and ``tools.synth``: whatever writes a database, the served file is only ever swapped
+    whole.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        try:
+            build(tmp)
+        except (SQLAlchemyError, sqlite3.Error, OverflowError, ValueError) as exc:  # what SQLite refuses of rows
+            raise LoadError(str(exc).splitlines()[0]) from exc
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); the server may run as another user (the Docker image does).
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def analyze(connection: Connection) -> None:
+    """Statistics for the query planner (``sqlite_stat1``): whether an index narrows a query enough depends on
+    how many rows share a value, which SQLite only knows after ANALYZE. Sampled (``analysis_limit``), so it takes
+    a moment even on a million rows; the data never changes afterwards."""
+    connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    connection.exec_driver_sql("ANALYZE")
+
+
+def check(connection: Connection, quick: bool = False) -> None:
+    """Refuse a database that SQLite finds corrupt or whose references dangle (LoadError).
+
+    ``quick`` runs ``quick_check``, which skips matching every index entry against its row: O(N), not O(N log N).
+    """
+    pragma = "quick_check" if quick else "integrity_check"
+    problems = [row[0] for row in connection.exec_driver_sql(f"PRAGMA {pragma}")]
+    if problems != ["ok"]:
+        raise LoadError(f"integrity check failed: {problems[:5]}")
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise LoadError(f"foreign key check failed: {broken[:5]}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

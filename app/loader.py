@@ -10,47 +10,26 @@ PostgreSQL: one transaction migrates, deletes every row and inserts the new ones
 they go); readers keep the snapshot they started with until it commits, and a failure rolls everything back.
 """
 
-import os
-import sqlite3
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from app import fts
-from app.backend import Target, postgres_engine, target_engine
-from app.db import open_engine
+from app.backend import LoadError, Target, backend_for
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.resources import RESOURCES
+from app.schema import head_revision
 from app.seeds import Dataset, compile_seeds, seed_files
-from app.settings import PROJECT_ROOT
 
 # A load may drop at most this share of any kind of fact (articles, entities, mentions, quotes, pledges, events)
 # that the database it replaces has, unless ``allow_shrink``: more than that is a gutted file, not curation.
 MAX_SHRINK = 0.5
-
-
-class LoadError(Exception):
-    pass
-
-
-def alembic_config() -> Config:
-    return Config(toml_file=PROJECT_ROOT / "pyproject.toml")
-
-
-def migrate(connection: Connection) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
 
 
 def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
@@ -58,36 +37,13 @@ def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
     dataset = compile_seeds(seeds)
     if not allow_shrink:
         check_shrink(fact_counts(dataset), served_counts(target))
-    if isinstance(target, str):
-        publish(dataset, target)
-        return dataset
-    replace_atomically(target, lambda tmp: write(dataset, tmp))
+    publish(dataset, target)
     return dataset
 
 
-def replace_atomically(target: Path, build: Callable[[Path], None]) -> None:
-    """Run ``build`` on a new file beside ``target``, then rename it over ``target``; on any error, leave no trace.
-
-    Shared by ``load`` and ``tools.synth``: whatever writes a database, the served file is only ever swapped whole.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".loading", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        try:
-            build(tmp)
-        except (SQLAlchemyError, sqlite3.Error, OverflowError, ValueError) as exc:  # what SQLite refuses of rows
-            raise LoadError(str(exc).splitlines()[0]) from exc
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); the server may run as another user (the Docker image does).
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    finally:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
-            leftover.unlink(missing_ok=True)
+def publish(dataset: Dataset, target: Target) -> None:
+    """Replace the data at ``target`` with ``dataset``, all at once (``Backend.publish``)."""
+    backend_for(target).publish(lambda connection: insert_rows(connection, dataset))
 
 
 def fact_counts(dataset: Dataset) -> dict[str, int]:
@@ -103,9 +59,10 @@ def fact_counts(dataset: Dataset) -> dict[str, int]:
 
 def served_counts(target: Target) -> dict[str, int] | None:
     """The fact counts of the database at ``target``; None when there is none to compare with (missing, not ours)."""
-    if isinstance(target, Path) and not target.exists():
+    backend = backend_for(target)
+    if not backend.exists():
         return None
-    engine = target_engine(target, read_only=True)
+    engine = backend.engine(read_only=True)
     try:
         with Session(engine) as session:
             info = session.get(DatasetInfo, 1)
@@ -130,21 +87,6 @@ def check_shrink(new: dict[str, int], old: dict[str, int] | None) -> None:
             f"refusing to drop more than {MAX_SHRINK:.0%} of a kind of fact the database holds "
             f"({', '.join(shrunk)}); if that is intended, load again with --allow-shrink"
         )
-
-
-def write(dataset: Dataset, path: Path) -> None:
-    engine = open_engine(path)
-    try:
-        with engine.begin() as connection:
-            migrate(connection)
-        with engine.begin() as connection:
-            insert_rows(connection, dataset)
-            if connection.dialect.name == "sqlite":
-                analyze(connection)
-        with engine.connect() as connection:
-            check(connection)
-    finally:
-        engine.dispose()
 
 
 def insert_rows(connection: Connection, dataset: Dataset) -> None:
@@ -190,70 +132,12 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
                 progress(len(docs))
 
 
-# Held by a load until it commits, so that two loads into one PostgreSQL database take turns.
-LOAD_LOCK = 0x61727466  # "artf"
-
-
-def publish(dataset: Dataset, url: str) -> None:
-    """Replace the data in the PostgreSQL database at ``url`` with ``dataset``, in one transaction."""
-    engine = postgres_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(select(func.pg_advisory_xact_lock(LOAD_LOCK)))
-            migrate(connection)
-            # DELETE, not TRUNCATE: TRUNCATE would make readers wait for the commit, and is not MVCC-safe.
-            connection.execute(text("DELETE FROM search_index"))
-            for table in reversed(SQLModel.metadata.sorted_tables):
-                connection.execute(delete(table))
-            insert_rows(connection, dataset)
-    except (SQLAlchemyError, OverflowError, ValueError) as exc:  # what PostgreSQL refuses of validated rows
-        raise LoadError(str(exc).splitlines()[0]) from exc
-    finally:
-        engine.dispose()
-
-
-def analyze(connection: Connection) -> None:
-    """Statistics for the query planner (``sqlite_stat1``): whether an index narrows a query enough depends on
-    how many rows share a value, which SQLite only knows after ANALYZE. Sampled (``analysis_limit``), so it takes
-    a moment even on a million rows; the data never changes afterwards."""
-    connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-    connection.exec_driver_sql("ANALYZE")
-
-
-def check(connection: Connection, quick: bool = False) -> None:
-    """Refuse a database that SQLite finds corrupt or whose references dangle (LoadError).
-
-    ``quick`` runs ``quick_check``, which skips matching every index entry against its row: O(N), not O(N log N).
-    """
-    pragma = "quick_check" if quick else "integrity_check"
-    problems = [row[0] for row in connection.exec_driver_sql(f"PRAGMA {pragma}")]
-    if problems != ["ok"]:
-        raise LoadError(f"integrity check failed: {problems[:5]}")
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if broken:
-        raise LoadError(f"foreign key check failed: {broken[:5]}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def needs_build(seeds: Path, target: Target) -> bool:
     """True when ``target`` is missing or empty, older than any seed file, or built by another schema revision."""
-    if isinstance(target, Path) and not target.exists():
+    backend = backend_for(target)
+    if not backend.exists():
         return True
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    engine = target_engine(target, read_only=True)
+    engine = backend.engine(read_only=True)
     try:
         with engine.connect() as connection:
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
@@ -262,7 +146,7 @@ def needs_build(seeds: Path, target: Target) -> bool:
         return True
     finally:
         engine.dispose()
-    if revision != head or loaded_at is None:
+    if revision != head_revision() or loaded_at is None:
         return True
-    built = target.stat().st_mtime if isinstance(target, Path) else loaded_at.timestamp()
+    built = backend.built_at(loaded_at)
     return any(path.stat().st_mtime > built for path in seed_files(seeds))

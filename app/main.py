@@ -1,14 +1,13 @@
 """The app factory: where a request goes.
 
-request -> envelope (request id, security headers, log line, 500 answer) -> CORS -> request limits (405, 414,
-431) -> concurrency limit (503) -> HEAD as GET -> conditional GET (ETag / 304) -> router in
-``app/routers/`` (parameters validated by its query model) -> ``listing.fetch`` (one SQL query for the page,
-which reads each fact's JSON as ``documents`` rendered it at load time with the router's ``shape``) -> JSON.
-Errors from anywhere leave through ``problems``; ``openapi`` completes the document that the docs pages show.
+request -> ``middleware`` (request id, security headers, log line, 500 answer -> CORS -> 405/414/431 -> concurrency
+limit 503 -> HEAD as GET -> ETag / 304) -> a router in ``app/routers/`` (its query model, from
+``app/resources.py``, validates the parameters) -> ``listing.fetch`` (one SQL query for the page, which reads each
+fact's JSON as ``app/render.py`` rendered it at load time) -> JSON. Errors from anywhere leave through
+``problems``; ``openapi`` completes the document that the docs pages show.
 """
 
 import gc
-import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,89 +15,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import backend, logs, openapi, problems
-from app.backend import ServedDatabase, Target
-from app.middleware import ConcurrencyLimit, Envelope, RequestLimits
-from app.problems import ProblemError
+from app import API_VERSION, logs, openapi, problems
+from app.backend import Target, backend_for
+from app.middleware import ConcurrencyLimit, ConditionalGet, Envelope, HeadAsGet, RequestLimits
 from app.resources import RESOURCES
 from app.routers import ROUTERS
 from app.settings import get_settings
-
-API_VERSION = "1.0.0"
-CACHE_CONTROL = "public, max-age=60"
-NO_STORE = ("/healthz",)  # a health check must reach the server every time
-
-
-class ConditionalGet:
-    """ETag on every successful GET, derived from the dataset and app versions and the request; 304 on a match.
-
-    The tag is known before the request runs, so a revalidation is answered without touching the database. Only
-    a listed tag matches: a client can hold one only from an earlier 200 to the same request on the same data,
-    so an invalid request never turns into a 304 (``If-None-Match: *`` is not honoured for that reason).
-    """
-
-    def __init__(self, app: ASGIApp, database: ServedDatabase) -> None:
-        self.app = app
-        self.database = database
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in NO_STORE:
-            await self.app(scope, receive, send)
-            return
-        request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
-        try:
-            version = self.database.info().version
-        except ProblemError as exc:  # no database to serve: a 503, as the routes would answer
-            await exc.response()(scope, receive, send)
-            return
-        etag = f'"{version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match and _matches(if_none_match, etag):
-            await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})
-            await send({"type": "http.response.body", "body": b""})
-            return
-
-        async def send_with_etag(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                headers = MutableHeaders(scope=message)
-                headers["ETag"] = etag
-                headers["Cache-Control"] = CACHE_CONTROL
-            await send(message)
-
-        await self.app(scope, receive, send_with_etag)
-
-
-class HeadAsGet:
-    """HEAD is GET without the body (RFC 9110), for every GET route, without doubling the OpenAPI operations."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        # In place, not a copy: the middlewares outside see what routing adds to the scope (the access log
-        # reads the route template from it).
-        scope["method"] = "GET"
-        await self.app(scope, receive, send_headers_only)
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
-
-
-def _cache_headers(etag: str) -> list[tuple[bytes, bytes]]:
-    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -119,7 +42,8 @@ def create_app(db: Target | None = None) -> FastAPI:
     """The app serving ``db``: a SQLite file or a PostgreSQL URL (default: from the settings)."""
     settings = get_settings()
     logs.configure(settings.log_level)
-    database = backend.open_database(db or settings.target())
+    backend = backend_for(db or settings.target())
+    database = backend.served()
     app = FastAPIOffline(
         title="Article Facts",
         version=API_VERSION,

@@ -9,17 +9,27 @@ request (README, "Reliability", has the measurement). From the outside in:
 - ``RequestLimits``: a method this read-only API never serves (405), an over-long URL (414), too many or too
   large headers (431), refused before routing.
 - ``ConcurrencyLimit``: at most N requests at once in this worker; the next one gets a fast 503, not a queue.
+- ``HeadAsGet``: HEAD is GET without the body, for every route.
+- ``ConditionalGet``: an ETag on every successful GET, and a 304 for a matching ``If-None-Match``, before any
+  database work.
+- ``AnswerCutOffRequests`` (added by ``article-facts serve`` around the whole app): a request cut off by the end
+  of the shutdown grace period is answered 503, not a bare 500.
 """
 
+import asyncio
+import hashlib
 import logging
 import re
 import time
 import uuid
 
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import API_VERSION
+from app.backend import ServedDatabase
 from app.logs import REQUEST_ID
-from app.problems import problem_response
+from app.problems import ProblemError, problem_response
 
 log = logging.getLogger("article_facts")
 
@@ -38,6 +48,8 @@ SECURITY_HEADERS = {
 # A client's id is kept only if it is a short token that cannot break a log line or a header.
 SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CACHE_CONTROL = "public, max-age=60"
+NO_STORE = ("/healthz",)  # a health check must reach the server every time
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -168,3 +180,104 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+class ConditionalGet:
+    """ETag on every successful GET, derived from the dataset and app versions and the request; 304 on a match.
+
+    The tag is known before the request runs, so a revalidation is answered without touching the database. Only
+    a listed tag matches: a client can hold one only from an earlier 200 to the same request on the same data,
+    so an invalid request never turns into a 304 (``If-None-Match: *`` is not honoured for that reason).
+    """
+
+    def __init__(self, app: ASGIApp, database: ServedDatabase) -> None:
+        self.app = app
+        self.database = database
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in NO_STORE:
+            await self.app(scope, receive, send)
+            return
+        request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
+        try:
+            version = self.database.info().version
+        except ProblemError as exc:  # no database to serve: a 503, as the routes would answer
+            await exc.response()(scope, receive, send)
+            return
+        etag = f'"{version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if if_none_match and _matches(if_none_match, etag):
+            await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_etag(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                headers["ETag"] = etag
+                headers["Cache-Control"] = CACHE_CONTROL
+            await send(message)
+
+        await self.app(scope, receive, send_with_etag)
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110), for every GET route, without doubling the OpenAPI operations."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        # In place, not a copy: the middlewares outside see what routing adds to the scope (the access log
+        # reads the route template from it).
+        scope["method"] = "GET"
+        await self.app(scope, receive, send_headers_only)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+
+
+def _cache_headers(etag: str) -> list[tuple[bytes, bytes]]:
+    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+
+
+class AnswerCutOffRequests:
+    """A request still running when the shutdown grace period ends is cancelled; answer it 503 with Retry-After.
+
+    uvicorn would answer it a bare 500, but nothing went wrong with the request: the client may simply retry,
+    against this service once it is back or against another instance.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except asyncio.CancelledError:
+            # The request's own task, cancelled by uvicorn, which does not wait for it: it may end here, quietly
+            # (uvicorn has logged the cancellation) rather than with a traceback for an expected event.
+            log.warning("cut off by the end of the shutdown grace period: %s %s", scope["method"], scope["path"])
+            if not started:
+                problem = ProblemError(503, "The server is shutting down; try again.", headers={"Retry-After": "5"})
+                await problem.response()(scope, receive, send)

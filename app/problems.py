@@ -98,7 +98,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed here; this API is read-only."
-        if headers.get("Allow") == "GET":  # HEAD is served for every GET route (see main.HeadAsGet)
+        if headers.get("Allow") == "GET":  # HEAD is served for every GET route (see middleware.HeadAsGet)
             headers["Allow"] = "GET, HEAD"
     return problem_response(exc.status_code, detail, headers=headers)
 

@@ -10,7 +10,6 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers the tables)
-from app.backend import postgres_url
 from app.db import sqlite_url
 from app.settings import get_settings
 
@@ -45,6 +44,8 @@ else:
     settings = get_settings()
     url = context.get_x_argument(as_dictionary=True).get("url") or settings.database_url or sqlite_url(settings.db)
     if "postgres" in url.split("://")[0]:
+        from app.postgres import postgres_url  # only for PostgreSQL: its driver is an optional extra
+
         url = postgres_url(url)
     with create_engine(url, poolclass=pool.NullPool).connect() as conn:
         run(conn)

@@ -24,9 +24,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
-from app.backend import PostgresDatabase, Target, postgres_url
+from app.backend import Target
 from app.loader import load
 from app.main import create_app
+from app.postgres import PostgresDatabase, postgres_url
 from app.settings import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"

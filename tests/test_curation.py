@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection, CursorResult
 
-from app.backend import Target, target_engine
+from app.backend import Target, backend_for
 from app.seeds import parse_amount
 from tests.conftest import ARTICLE_DIR, ARTICLE_ID
 
@@ -29,7 +29,7 @@ class Db:
 
 @pytest.fixture(scope="module")
 def db(database: Target) -> Iterator[Db]:
-    engine = target_engine(database, read_only=True)
+    engine = backend_for(database).engine(read_only=True)
     with engine.connect() as connection:
         yield Db(connection)
     engine.dispose()

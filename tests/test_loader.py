@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from app.backend import LoadError
 from app.cli import main
-from app.loader import LoadError, check_shrink, load, needs_build
+from app.loader import check_shrink, load, needs_build
 from tests.conftest import ARTICLE_ID
 from tests.test_curation import SHARED_SHA256
 

@@ -20,10 +20,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from app import loader
-from app.backend import PostgresDatabase, Target, postgres_engine
+from app.backend import LoadError, Target
 from app.cli import main
-from app.loader import LoadError, load, needs_build, publish
+from app.loader import load, needs_build, publish
 from app.main import create_app
+from app.postgres import PostgresDatabase, postgres_engine
 from app.seeds import SearchDoc, compile_seeds, seed_files
 from app.settings import get_settings
 from tests.conftest import ARTICLE_ID, SEEDS

@@ -52,12 +52,12 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pycountry
-from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from app.db import open_engine
-from app.loader import alembic_config, analyze, check, migrate, replace_atomically, store_documents
+from app.db import analyze, check, open_engine, replace_atomically
+from app.loader import store_documents
 from app.models import EntityType, EventStatus, EventType, PledgeStatus, Precision, QuoteKind
+from app.schema import head_revision, migrate
 
 QUOTES_PER_ARTICLE = 20
 FIRST_DAY = date(2015, 1, 1)
@@ -146,7 +146,7 @@ OPEN_EARLIEST, OPEN_LATEST = date.min.isoformat(), date.max.isoformat()  # how t
 def dataset_version(quotes: int, seed: int) -> str:
     """Hash of what determines the rows: the sizes, the seed, this generator's source, the app's event types (the
     order decides which one a draw picks) and the schema revision."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+    head = head_revision() or ""
     digest = hashlib.sha256(f"synth\0{quotes}\0{seed}\0{head}\0".encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(repr(EVENT_TYPES).encode())

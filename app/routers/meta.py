@@ -2,7 +2,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
-from app.db import ConnectionDep, Database
+from app.backend import ServedDatabase
+from app.db import ConnectionDep
 from app.listing import NoQuery
 from app.resources import RESOURCES
 from app.schemas import DatasetPublic, Health, Index
@@ -18,7 +19,7 @@ async def home() -> RedirectResponse:
 @router.get("/v1")
 async def index(request: Request, _params: NoQuery) -> Index:
     """The API and dataset version, how many items each resource has, and where they are."""
-    database: Database = request.app.state.database
+    database: ServedDatabase = request.app.state.database
     info = database.info()
     return Index(
         api_version="1",
