@@ -58,10 +58,21 @@ class Backend(Protocol):
         """Whatever the app needs to answer this backend's errors."""
 
 
+class MissingDriver(RuntimeError):
+    """A PostgreSQL URL was given, but the PostgreSQL driver (the optional ``postgres`` extra) is not installed."""
+
+
 def backend_for(target: Target) -> Backend:
     if isinstance(target, str):
-        from app.postgres import Postgres
-
+        try:
+            from app.postgres import Postgres
+        except ModuleNotFoundError as exc:
+            if exc.name != "psycopg":
+                raise
+            raise MissingDriver(
+                "a PostgreSQL URL needs the PostgreSQL driver, which serving SQLite does not: "
+                "pip install 'psycopg[binary]' (the `postgres` extra; `make test` installs it)"
+            ) from None
         return Postgres(target)
     from app.db import SQLite
 

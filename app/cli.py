@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.backend import LoadError, Target, backend_for
+from app.backend import LoadError, MissingDriver, Target, backend_for
 from app.loader import load, needs_build
 from app.seeds import SeedError, compile_seeds
 from app.settings import get_settings
@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
     serve.add_argument("--db", type=database, default=settings.target(), help=DB_HELP)
     serve.add_argument("--seeds", type=Path, default=settings.seeds, help="seed folder (env ARTICLE_FACTS_SEEDS)")
+    serve.add_argument(
+        "--no-build",
+        action="store_true",
+        help="never build or rebuild the database: a missing or stale one is an error (read-only deployments)",
+    )
     serve.add_argument("--host", default=settings.host, help="address to bind (env ARTICLE_FACTS_HOST)")
     serve.add_argument("--port", type=int, default=settings.port, help="port to bind (env ARTICLE_FACTS_PORT)")
     serve.add_argument(
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except LoadError as exc:
         print(f"load failed, nothing was written: {exc}", file=sys.stderr)
         return 1
+    except MissingDriver as exc:
+        print(f"article-facts {args.command}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -75,9 +83,24 @@ def _serve(args: argparse.Namespace) -> int:
     from app.main import create_app
     from app.middleware import AnswerCutOffRequests
 
-    if needs_build(args.seeds, args.db):
-        dataset = load(args.seeds, args.db)
-        print(f"built {backend_for(args.db).describe()}: dataset version {dataset.version}", file=sys.stderr)
+    where = backend_for(args.db).describe()
+    stale = needs_build(args.seeds, args.db)
+    if stale and args.no_build:
+        print(
+            f"article-facts serve: cannot serve {where}: {stale}; build it with `article-facts load`", file=sys.stderr
+        )
+        return 1
+    if stale:
+        try:
+            dataset = load(args.seeds, args.db)
+        except PermissionError as exc:  # e.g. a read-only image: say what to do, not a traceback
+            print(
+                f"article-facts serve: {where} must be rebuilt ({stale}), but {exc.filename} is not writable; "
+                "build it with `article-facts load` where it can be written, or serve with --no-build",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"built {where} ({stale}): dataset version {dataset.version}", file=sys.stderr)
     # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
     # requests finish for up to the grace period, then cancels what is left and exits.
     uvicorn.run(

@@ -132,21 +132,28 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
                 progress(len(docs))
 
 
-def needs_build(seeds: Path, target: Target) -> bool:
-    """True when ``target`` is missing or empty, older than any seed file, or built by another schema revision."""
+def needs_build(seeds: Path, target: Target) -> str | None:
+    """Why ``target`` must be (re)built before it is served: missing or empty, built by another schema revision,
+    or older than a seed file; None when it is current."""
     backend = backend_for(target)
     if not backend.exists():
-        return True
+        return "there is no database there"
     engine = backend.engine(read_only=True)
     try:
         with engine.connect() as connection:
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
             loaded_at = connection.scalar(select(col(DatasetInfo.loaded_at)))
-    except SQLAlchemyError:  # not a database of ours at all
-        return True
+    except SQLAlchemyError:
+        return "it is not a database built by `article-facts load`"
     finally:
         engine.dispose()
-    if revision != head_revision() or loaded_at is None:
-        return True
+    head = head_revision()
+    if revision != head:
+        return f"it has schema revision {revision}, this version of the app needs {head}"
+    if loaded_at is None:
+        return "it holds no dataset"
     built = backend.built_at(loaded_at)
-    return any(path.stat().st_mtime > built for path in seed_files(seeds))
+    newer = [path for path in seed_files(seeds) if path.stat().st_mtime > built]
+    if newer:
+        return f"{newer[0].relative_to(seeds.parent)} changed after it was built"
+    return None

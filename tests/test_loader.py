@@ -11,6 +11,7 @@ import pytest
 from app.backend import LoadError
 from app.cli import main
 from app.loader import check_shrink, load, needs_build
+from app.schema import head_revision
 from tests.conftest import ARTICLE_ID
 from tests.test_curation import SHARED_SHA256
 
@@ -351,6 +352,47 @@ def test_serve_rebuilds_only_a_missing_or_stale_database(seeds_copy: Path, tmp_p
 
 
 @sqlite_file
+def test_serve_no_build_refuses_a_missing_or_stale_database_in_one_line(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "facts.sqlite3"
+    assert main(["serve", "--db", str(db), "--seeds", str(seeds_copy), "--no-build"]) == 1
+    assert capsys.readouterr().err == (
+        f"article-facts serve: cannot serve {db}: there is no database there; build it with `article-facts load`\n"
+    )
+    assert not db.exists()
+
+    load(seeds_copy, db)
+    before = db.read_bytes()
+    later = db.stat().st_mtime + 10
+    os.utime(seeds_copy / ARTICLE / "quotes.yaml", (later, later))
+    assert main(["serve", "--db", str(db), "--seeds", str(seeds_copy), "--no-build"]) == 1
+    assert capsys.readouterr().err == (
+        f"article-facts serve: cannot serve {db}: seeds/{ARTICLE}/quotes.yaml changed after it was built; "
+        "build it with `article-facts load`\n"
+    )
+    assert db.read_bytes() == before
+
+
+@sqlite_file
+def test_serve_that_cannot_write_its_stale_database_says_so_in_one_line(
+    seeds_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only image or folder (tests run as root, who may write anywhere: the refusal is simulated)."""
+    db = tmp_path / "facts.sqlite3"
+
+    def read_only(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr("tempfile.mkstemp", read_only)
+    assert main(["serve", "--db", str(db), "--seeds", str(seeds_copy)]) == 1
+    assert capsys.readouterr().err == (
+        f"article-facts serve: {db} must be rebuilt (there is no database there), but {tmp_path} is not writable; "
+        "build it with `article-facts load` where it can be written, or serve with --no-build\n"
+    )
+
+
+@sqlite_file
 def test_the_database_is_readable_by_a_server_running_as_another_user(tmp_path: Path) -> None:
     from tests.conftest import SEEDS
 
@@ -372,7 +414,8 @@ def test_a_database_of_another_schema_revision_is_rebuilt(seeds_copy: Path, tmp_
     connection.close()
     later = max(p.stat().st_mtime for p in seeds_copy.rglob("*")) + 10
     os.utime(db, (later, later))
-    assert needs_build(seeds_copy, db)
+    needs = f"it has schema revision an-older-revision, this version of the app needs {head_revision()}"
+    assert needs_build(seeds_copy, db) == needs
 
 
 FULL = {"articles": 1, "entities": 36, "mentions": 106, "quotes": 17, "pledges": 5, "events": 15}
