@@ -1,7 +1,7 @@
 """What wraps every request: what every response carries, and what a request may cost before any work is done.
 
 All pure ASGI (a wrapped ``send`` at most, no ``BaseHTTPMiddleware``): together they add a few microseconds to a
-request (README, "Reliability", has the measurement). From the outside in:
+request (docs/reliability.md has the measurement). From the outside in:
 
 - ``Envelope``: the request id, the security headers, one JSON log line per request, and a problem document
   (with the request id, without a traceback) in place of a crash. It is the outermost, so even its own 500 and

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(
         2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
     )
-    # Bounds on what one request may cost (README, "Reliability").
+    # Bounds on what one request may cost (docs/reliability.md).
     max_concurrency: int = Field(
         64, ge=1, description="Requests one worker handles at once; more are refused at once (503), not queued."
     )

@@ -35,7 +35,7 @@ SECURITY = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
-# Documented in the README ("Reliability"): no API response is larger than this.
+# Documented in docs/reliability.md: no API response is larger than this.
 MAX_RESPONSE_BYTES = 1024 * 1024
 
 
@@ -208,7 +208,7 @@ def raw_request(base: str, header_value_bytes: int) -> bytes:
 def test_through_a_real_uvicorn_large_headers_get_our_431(live_server: str, size: int) -> None:
     """uvicorn with httptools (``uvicorn[standard]``) sets no header limit of its own: even a megabyte of headers
     is read and handed to the app, and it is our cap that answers. (uvicorn's pure-Python h11 parser, used without
-    httptools, stops at about 64 KB with a plain-text 400; see README, "Reliability".)"""
+    httptools, stops at about 64 KB with a plain-text 400; see docs/reliability.md.)"""
     answer = raw_request(live_server, size)
     assert answer.startswith(b"HTTP/1.1 431 ")
     assert b"content-type: application/problem+json" in answer
