@@ -24,10 +24,11 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, 
 from app import fts
 from app.db import Totals
 from app.models import DatasetInfo
-from app.params import ListParams, NoParams, is_slug
+from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, is_cursor, is_slug
 from app.problems import ProblemError, bad_parameter
 from app.resources import Resource
 from app.responses import JSON, json_response
+from app.schemas import ParameterError
 from app.settings import get_settings
 from app.sql import CompiledSQL, Prepared, compile_sql, json_value, run, values
 
@@ -164,35 +165,49 @@ def _sign(resource: str, payload: bytes) -> str:
 
 def encode_cursor(resource: str, sort: list[tuple[str, bool]], values: list[Any]) -> str:
     spec = ",".join(("-" if desc else "") + name for name, desc in sort)
-    payload = json.dumps([spec, [v.isoformat() if isinstance(v, date) else v for v in values]], separators=(",", ":"))
-    raw = payload.encode()
+    payload = [spec, [v.isoformat() if isinstance(v, date) else v for v in values]]
+    # UTF-8 rather than \u escapes: a name in another script costs 2-4 bytes a character, not 6 or 12.
+    raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + _sign(resource, raw)
 
 
 def decode_cursor(resource: Resource, cursor: str, sort: list[tuple[str, bool]]) -> list[Any]:
-    """The sort values a cursor resumes after; 400 for anything this server did not issue for this list.
+    """The sort values a cursor resumes after.
 
-    The signature is checked first, but the payload is still checked for shape and type: the signing key may be
-    the public default, and a value that cannot be bound must never reach SQL.
+    A cursor not of the documented form (``params.CURSOR``) is a bad parameter, a 400. One of that form names a
+    position in one list's order, which this list in this order may not have, like an id that does not exist:
+    a 404 when the signature does not verify (another list, a forged cursor, a key changed since) or the sort
+    differs. The payload is still checked for shape and type: the signing key may be the public default, and a
+    value that cannot be bound must never reach SQL.
     """
-    invalid = bad_parameter("cursor", "not a cursor issued by this list; start again without it")
+    if len(cursor) > MAX_CURSOR_LENGTH or not is_cursor(cursor):
+        raise bad_parameter("cursor", "not a cursor issued by this list; start again without it")
+    not_found = _no_page(
+        "it was not issued by this list, or the server's key has changed since; start again without it"
+    )
     body, _, signature = cursor.partition(".")
     try:
-        raw = base64.urlsafe_b64decode(body.encode("ascii") + b"=" * (-len(body) % 4))
-        if not hmac.compare_digest(_sign(resource.name, raw).encode(), signature.encode("ascii")):
-            raise invalid
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if not hmac.compare_digest(_sign(resource.name, raw), signature):
+            raise not_found
         spec, values = json.loads(raw)
-    except (ValueError, TypeError, RecursionError):  # bad base64, non-ASCII, not JSON, nested too deep, not a pair
-        raise invalid from None
+    except (ValueError, TypeError, RecursionError):  # not JSON, nested too deep, not a pair
+        raise not_found from None
     if spec != ",".join(("-" if desc else "") + name for name, desc in sort):
-        raise bad_parameter("cursor", "the cursor belongs to another sort order; keep `sort` as it was")
+        raise _no_page(f"the cursor is a position in the order `sort={spec}`; keep `sort` as it was")
     columns = [resource.sorts[name] for name, _ in sort]
     if not isinstance(values, list) or len(values) != len(columns):
-        raise invalid
+        raise not_found
     try:
         return [_from_json(col, value) for col, value in zip(columns, values, strict=True)]
     except (ValueError, TypeError):
-        raise invalid from None
+        raise not_found from None
+
+
+def _no_page(detail: str) -> ProblemError:
+    return ProblemError(
+        404, f"There is no page at this cursor: {detail}", [ParameterError(parameter="cursor", detail=detail)]
+    )
 
 
 def _from_json(col: Any, value: Any) -> Any:
@@ -249,7 +264,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
 
     sort = parse_sort(resource, params.sort)
     columns = [(resource.sorts[name], desc) for name, desc in sort]
-    if params.cursor:
+    if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
             bound[f"after_{i}"] = value
     bound["limit"] = params.limit + 1
@@ -264,12 +279,12 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
 
     def page() -> Any:
         query = select(*resource.page_columns).where(*conditions())
-        if params.cursor:
+        if params.cursor is not None:
             query = query.where(_after(columns))
         order = (col.desc() if desc else col.asc() for col, desc in columns)
         return query.order_by(*order).limit(bindparam("limit"))
 
-    key = ("page", filters, search, tuple(sort), bool(params.cursor))
+    key = ("page", filters, search, tuple(sort), params.cursor is not None)
     rows = run(connection, compiled(connection, resource, key, page), bound)
 
     next_cursor = next_url = None

@@ -11,7 +11,7 @@ request (docs/reliability.md has the measurement). From the outside in:
 - ``ConcurrencyLimit``: at most N requests at once in this worker; the next one gets a fast 503, not a queue.
 - ``HeadAsGet``: HEAD is GET without the body, for every route.
 - ``ConditionalGet``: an ETag on every successful GET, and a 304 for a matching ``If-None-Match``, before any
-  database work.
+  database work (``If-None-Match: *``: a 304 wherever the GET would be a 200).
 - ``AnswerCutOffRequests`` (added by ``article-facts serve`` around the whole app): a request cut off by the end
   of the shutdown grace period is answered 503, not a bare 500.
 """
@@ -185,9 +185,10 @@ class ConcurrencyLimit:
 class ConditionalGet:
     """ETag on every successful GET, derived from the dataset and app versions and the request; 304 on a match.
 
-    The tag is known before the request runs, so a revalidation is answered without touching the database. Only
-    a listed tag matches: a client can hold one only from an earlier 200 to the same request on the same data,
-    so an invalid request never turns into a 304 (``If-None-Match: *`` is not honoured for that reason).
+    The tag is known before the request runs, so a revalidation is answered without touching the database: a
+    client can hold a listed tag only from an earlier 200 to the same request on the same data, so an invalid
+    request never turns into a 304. ``If-None-Match: *`` asks whether any representation exists (RFC 9110
+    13.1.2): only running the request can tell, so it runs, and its 200 becomes a 304; its 404 or 400 stays.
     """
 
     def __init__(self, app: ASGIApp, database: ServedDatabase) -> None:
@@ -210,12 +211,23 @@ class ConditionalGet:
             await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})
             await send({"type": "http.response.body", "body": b""})
             return
+        any_tag = if_none_match is not None and if_none_match.strip() == "*"
+        not_modified = False
 
         async def send_with_etag(message: Message) -> None:
+            nonlocal not_modified
             if message["type"] == "http.response.start" and message["status"] == 200:
-                headers = MutableHeaders(scope=message)
-                headers["ETag"] = etag
-                headers["Cache-Control"] = CACHE_CONTROL
+                if any_tag:
+                    not_modified = True
+                    message = {"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)}
+                else:
+                    headers = MutableHeaders(scope=message)
+                    headers["ETag"] = etag
+                    headers["Cache-Control"] = CACHE_CONTROL
+            elif message["type"] == "http.response.body" and not_modified:
+                if message.get("more_body", False):
+                    return  # a 304 has no body: the one empty body message goes with the last part
+                message = {"type": "http.response.body", "body": b""}
             await send(message)
 
         await self.app(scope, receive, send_with_etag)

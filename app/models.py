@@ -24,6 +24,12 @@ SQLModel.metadata = MetaData(
 
 DateObject = dict[str, Any]
 
+# The longest id (a slug) and the longest name or title (the text sort keys) the loader accepts. A list's cursor
+# carries the sort values of the page's last item, so these bound the cursor, and so the URL a client sends back
+# (app/params.py: MAX_CURSOR_LENGTH; tests/test_openapi.py checks the longest valid URL against the URL limit).
+MAX_ID_LENGTH = 100
+MAX_LABEL_LENGTH = 200
+
 # The vocabularies of the enum-like columns, shared by the seed validation and the API.
 EntityType = Literal["person", "country", "organization", "place", "group"]
 QuoteKind = Literal["direct", "partial", "indirect"]

@@ -4,7 +4,8 @@
   the 304 revalidation, with their headers (``Allow``, ``Retry-After``, ``X-Request-ID``); FastAPI's 422 (which
   the app never sends) is removed. Schemathesis checks the app against all of it (tests/test_fuzz.py).
 - Caching and paging headers (ETag, Cache-Control, Link) are declared.
-- ``sort`` is declared by its real allow-list (a pattern), so a client or a fuzzer knows which values work.
+- ``sort`` is declared by its real allow-list (a pattern), so a client or a fuzzer knows which values work; an
+  id in a path by the only form an id has (a slug of at most ``MAX_ID_LENGTH``: anything else is a 404).
 - Links lead from a list to its items and next page, and from a fact to the entities and events it embeds, so a
   client (and Schemathesis' stateful run) can walk the data.
 - Every 200 carries an example built from the data being served, through the routes' own code, so the docs
@@ -23,6 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.backend import ServedDatabase
 from app.listing import QueryModel, document
+from app.models import MAX_ID_LENGTH
+from app.params import SLUG
 from app.problems import PROBLEM_JSON, ProblemError
 from app.resources import RESOURCES, Resource
 from app.routers import ROUTERS
@@ -170,6 +173,9 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
         request_id = {"X-Request-ID": _header(REQUEST_ID, required=True)}
         for path, operations in schema["paths"].items():
             for operation in operations.values():
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "path":
+                        parameter["schema"].update(pattern=SLUG, maxLength=MAX_ID_LENGTH)
                 if path in models:
                     parameters = _query_parameters(models[path])
                     operation["parameters"] = operation.get("parameters", []) + parameters

@@ -14,11 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from annotated_types import MinLen
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+from annotated_types import Ge, Le, MaxLen, MinLen
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+)
 from sqlalchemy import ColumnElement, bindparam, select
 
 from app.dates import Day
+from app.models import MAX_ID_LENGTH
 from app.sql import in_values
 
 
@@ -34,19 +44,35 @@ def _split_commas(value: Any) -> Any:
     return [part.strip() for v in values for part in v.split(",")]
 
 
+# Every parameter is bounded, so the longest request the OpenAPI document allows fits in the server's URL limit
+# (settings.max_url_bytes; tests/test_openapi.py adds it up): a valid request is never refused with a 414.
+MAX_LIST_ITEMS = 10
+MAX_SORT_LENGTH = 64
+
 T = TypeVar("T")
-# A list parameter given as ``a,b`` (or repeated); at least one value.
-CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1)]
+# A list parameter given as ``a,b`` (or repeated); 1 to MAX_LIST_ITEMS values.
+CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1), MaxLen(MAX_LIST_ITEMS)]
 
 # Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
 # requires, so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID_LENGTH)]
 is_slug = re.compile(SLUG).match
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
+# Money in major units: never negative, and a quadrillion is beyond any pledge.
+Amount = Annotated[float, Ge(0), Le(10**15), AllowInfNan(False)]
 
+
+# A cursor is ``<payload>.<signature>``: the page's sort and last sort values as JSON in unpadded base64url, and
+# 16 hex digits of HMAC (listing.encode_cursor). Its length is bounded by the longest sort values the loader
+# accepts (models.MAX_ID_LENGTH, MAX_LABEL_LENGTH; tests/test_pagination.py builds the longest possible one).
+# The form is documented and checked (400 if wrong); whether this list issued it is a lookup (404 if not).
+CURSOR = r"^(?:[A-Za-z0-9_-]{4})+(?:[A-Za-z0-9_-]{2,3})?\.[0-9a-f]{16}$"
+MAX_CURSOR_LENGTH = 2048
+is_cursor = re.compile(CURSOR).match
+Cursor = Annotated[str, WithJsonSchema({"type": "string", "pattern": CURSOR, "maxLength": MAX_CURSOR_LENGTH})]
 
 MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
@@ -58,10 +84,15 @@ class ListParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.", examples=[10])
-    cursor: str | None = Field(None, description="Opaque cursor from a previous page's `next_cursor`.")
+    cursor: Cursor | None = Field(
+        None,
+        description="The previous page's `next_cursor`, unchanged (opaque and signed: `payload.signature`). "
+        "A cursor of another list or sort order, or from before the server's key changed, is a 404.",
+    )
     sort: str | None = Field(
         None,
         min_length=1,
+        max_length=MAX_SORT_LENGTH,
         description="Comma-separated sort keys from the resource's allow-list; `-` for descending "
         "(e.g. `-said_on,speaker`). The id is always the final tie-breaker.",
         examples=["-id"],

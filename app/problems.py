@@ -1,12 +1,14 @@
-"""The one error path: every error leaves as an RFC 9457 ``application/problem+json`` document."""
+"""The one error path: every error leaves as an RFC 9457 ``application/problem+json`` document (but a known
+route asked for with a trailing slash, which is redirected to it)."""
 
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.schemas import ParameterError, Problem
 
@@ -90,10 +92,13 @@ async def _problem_error(_request: Request, exc: Exception) -> JSONResponse:
     return exc.response()
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
     if exc.status_code == 404 and detail == "Not Found":
+        canonical = _without_trailing_slash(request)
+        if canonical is not None:
+            return RedirectResponse(canonical, status_code=308)
         detail = f"There is nothing at {request.url.path}."
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
@@ -101,6 +106,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         if headers.get("Allow") == "GET":  # HEAD is served for every GET route (see middleware.HeadAsGet)
             headers["Allow"] = "GET, HEAD"
     return problem_response(exc.status_code, detail, headers=headers)
+
+
+def _without_trailing_slash(request: Request) -> str | None:
+    """``/v1/quotes/?limit=2`` -> ``/v1/quotes?limit=2``, when the path without its one trailing slash is a route.
+
+    The raw path decides, so an encoded ``%2F`` at the end is part of an id, not a slash to drop. A permanent
+    redirect (308 keeps the method) rather than a second URL for the same resource, which would be cached twice.
+    """
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    path = request.scope["path"]
+    if not raw.endswith(b"/") or path == "/":
+        return None
+    scope = {**request.scope, "path": path[:-1]}
+    if not any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+        return None
+    query = request.scope["query_string"].decode("latin-1")
+    return raw[:-1].decode("latin-1") + ("?" + query if query else "")
 
 
 def install(app: FastAPI) -> None:

@@ -32,6 +32,7 @@ from app.models import (
     QuoteMention,
 )
 from app.params import (
+    Amount,
     CommaList,
     CountryCode,
     CurrencyCode,
@@ -177,23 +178,21 @@ class PledgeFilter(
     currency: Annotated[CurrencyCode | None, Eq(Pledge.currency)] = Field(
         None, description="Only money pledged in this ISO 4217 currency.", examples=["USD"]
     )
-    amount__gte: Annotated[float | None, Gte(Pledge.amount)] = Field(
+    amount__gte: Annotated[Amount | None, Gte(Pledge.amount)] = Field(
         None,
-        allow_inf_nan=False,
         description="Only money pledges of at least this amount (major units).",
         examples=[25000000],
     )
-    amount__gt: Annotated[float | None, Gt(Pledge.amount)] = Field(
-        None, allow_inf_nan=False, description="Only money pledges of more than this amount."
+    amount__gt: Annotated[Amount | None, Gt(Pledge.amount)] = Field(
+        None, description="Only money pledges of more than this amount."
     )
-    amount__lte: Annotated[float | None, Lte(Pledge.amount)] = Field(
+    amount__lte: Annotated[Amount | None, Lte(Pledge.amount)] = Field(
         None,
-        allow_inf_nan=False,
         description="Only money pledges of at most this amount (major units).",
         examples=[50000000],
     )
-    amount__lt: Annotated[float | None, Lt(Pledge.amount)] = Field(
-        None, allow_inf_nan=False, description="Only money pledges of less than this amount."
+    amount__lt: Annotated[Amount | None, Lt(Pledge.amount)] = Field(
+        None, description="Only money pledges of less than this amount."
     )
 
 

@@ -6,7 +6,7 @@ summaries, evidence attached, dates as objects), which differ enough from the ro
 
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.models import EntityType, EventStatus, PledgeStatus, Precision, QuoteKind
 
@@ -213,11 +213,11 @@ class SearchHit(_Public):
 
 class DatasetPublic(_Public):
     version: str = Field(description="Hash of the seed files the database was built from.")
-    loaded_at: str = Field(description="When the database was built (UTC, ISO 8601).")
+    loaded_at: AwareDatetime = Field(description="When the database was built: UTC, ISO 8601 with `Z`.")
 
 
 class Index(_Public):
-    api_version: str = Field(description="Version of this API.")
+    api_version: str = Field(description="Version of this API, as in the OpenAPI document's `info.version`.")
     dataset: DatasetPublic = Field(description="The data being served.")
     counts: dict[str, int] = Field(description="Number of items of each resource.")
     links: dict[str, str] = Field(description="Where each resource and the docs live.")

@@ -19,7 +19,6 @@ import hypothesis
 import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
-from schemathesis.generation.meta import TestPhase
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from app.loader import load
@@ -32,8 +31,8 @@ CONFIG = {
     "generation": {"mode": "all", "max-examples": 100, "deterministic": True, "database": "none"},
     "checks": {
         "enabled": True,  # every check, with its default expectations, but for one:
-        # an invalid request whose URL is also over the server's limit (4 KiB: a `q` of 200 four-byte characters
-        # is 2.4 KB percent-encoded) is refused before its parameters are read, rightly with a 414.
+        # an invalid request whose URL is also over the server's limit (8 KiB, over the longest valid request)
+        # is refused before its parameters are read, rightly with a 414.
         "negative_data_rejection": {
             "expected-statuses": ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429"]
         },
@@ -48,21 +47,6 @@ APP = create_app(DB)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=SchemathesisConfig.from_dict(CONFIG))
 
 
-@schema.hook
-def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    """A valid cursor is one a previous page issued for the same list and sort, which no generator can make up;
-    a made-up one is rightly a 400. So requests meant to be valid start from the first page, and real cursors are
-    followed by the stateful run (the ``NextPage`` link, see ``Walk``). Invalid requests keep theirs."""
-    meta = case.meta
-    if meta is not None and meta.phase.name != TestPhase.STATEFUL and meta.generation.mode.is_positive:
-        case.query = _without(case.query, "cursor")
-    return case
-
-
-def _without(query: dict[str, Any] | None, name: str) -> dict[str, Any]:
-    return {key: value for key, value in (query or {}).items() if key != name}
-
-
 @schema.parametrize()
 def test_every_operation(case: schemathesis.Case) -> None:
     case.call_and_validate()
@@ -71,19 +55,15 @@ def test_every_operation(case: schemathesis.Case) -> None:
 class Walk(schema.as_state_machine()):  # type: ignore[misc]
     """The stateful run. A valid step that follows a link sends what the link says, as a client following it
     would (randomly drawn filters besides would mostly make the linked page empty, and the walk would end
-    there); a valid first step drops its made-up cursor, as above. Steps are counted so the test can show that
-    the links were really followed."""
+    there). Steps are counted so the test can show that the links were really followed."""
 
     steps: ClassVar[Counter[tuple[str, int, bool]]] = Counter()
 
     def step(self, input: StepInput) -> StepOutput:
         case = input.case
-        if case.meta is not None and case.meta.generation.mode.is_positive:
-            if input.transition is None:
-                case.query = _without(case.query, "cursor")
-            else:
-                linked = {name for location, name in input.applied_parameters if location == "query"}
-                case.query = {name: value for name, value in (case.query or {}).items() if name in linked}
+        if case.meta is not None and case.meta.generation.mode.is_positive and input.transition is not None:
+            linked = {name for location, name in input.applied_parameters if location == "query"}
+            case.query = {name: value for name, value in (case.query or {}).items() if name in linked}
         return super().step(input)  # type: ignore[no-any-return]
 
     def after_call(self, response: schemathesis.Response, case: schemathesis.Case) -> None:

@@ -253,7 +253,7 @@ async def test_hostile_ids_in_paths(client: httpx.AsyncClient, path: str) -> Non
         assert_problem(response, value)
 
 
-@pytest.mark.parametrize("length", [5_000, 60_000])  # httpx itself refuses URLs over 64 KiB
+@pytest.mark.parametrize("length", [9_000, 60_000])  # httpx itself refuses URLs over 64 KiB
 async def test_very_long_paths(client: httpx.AsyncClient, length: int) -> None:
     response = await client.get("/v1/quotes/" + "a" * length)
     assert response.status_code == 414

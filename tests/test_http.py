@@ -1,12 +1,14 @@
 """HTTP behaviour: caching, CORS, redirects, health and the API index."""
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app import render
+from app import API_VERSION, render
 from app.backend import Target
 from app.loader import load
 from app.main import create_app
@@ -26,6 +28,69 @@ async def test_successful_gets_carry_an_etag_and_revalidate_with_304(client: htt
     assert again.headers["etag"] == etag
     weak = await client.get("/v1/quotes?kind=direct", headers={"If-None-Match": f'"other", W/{etag}'})
     assert weak.status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/v1/quotes?kind=direct", "/v1/quotes/diplomat-tread-very-carefully", "/v1"])
+async def test_if_none_match_star_is_a_304_where_the_get_is_a_200(client: httpx.AsyncClient, url: str) -> None:
+    """RFC 9110 13.1.2: ``*`` is false when a current representation exists, so a GET of it is a 304."""
+    etag = (await client.get(url)).headers["etag"]
+    for method in ("GET", "HEAD"):
+        response = await client.request(method, url, headers={"If-None-Match": "*"})
+        assert (response.status_code, response.content) == (304, b""), method
+        assert response.headers["etag"] == etag
+        assert response.headers["cache-control"] == "public, max-age=60"
+        assert "content-type" not in response.headers and "content-length" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/v1/quotes/no-such-quote", 404), ("/v1/nope", 404), ("/v1/quotes?limit=999", 400), ("/v1/quotes?cursor=x", 400)],
+)
+async def test_if_none_match_star_keeps_the_error(client: httpx.AsyncClient, url: str, status: int) -> None:
+    response = await client.get(url, headers={"If-None-Match": "*"})
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status and "etag" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("/v1/quotes/", "/v1/quotes"),
+        ("/v1/quotes/?limit=2&sort=-id", "/v1/quotes?limit=2&sort=-id"),
+        ("/v1/quotes/diplomat-tread-very-carefully/", "/v1/quotes/diplomat-tread-very-carefully"),
+        ("/v1/quotes/no-such-quote/?x=%C3%A9", "/v1/quotes/no-such-quote?x=%C3%A9"),
+        ("/v1/", "/v1"),
+        ("/healthz/", "/healthz"),
+        ("/v1/search/?q=tokay", "/v1/search?q=tokay"),
+        ("/openapi.json/", "/openapi.json"),
+    ],
+)
+async def test_a_trailing_slash_redirects_to_the_route(client: httpx.AsyncClient, url: str, canonical: str) -> None:
+    for method in ("GET", "HEAD"):
+        response = await client.request(method, url)
+        assert response.status_code == 308, method
+        assert response.headers["location"] == canonical
+    assert (await client.get(url, follow_redirects=True)).url.raw_path.decode() == canonical
+
+
+@pytest.mark.parametrize("url", ["/v1/quotes//", "/v1/quotes/%2F", "/v1/nope/", "/v1/quotes/a/b/"])
+async def test_a_trailing_slash_on_no_route_is_still_a_404(client: httpx.AsyncClient, url: str) -> None:
+    response = await client.get(url)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_one_version_string_everywhere(client: httpx.AsyncClient) -> None:
+    index = (await client.get("/v1")).json()
+    openapi = (await client.get("/openapi.json")).json()
+    assert index["api_version"] == openapi["info"]["version"] == API_VERSION
+
+
+async def test_timestamps_are_utc_with_z(client: httpx.AsyncClient) -> None:
+    loaded_at = (await client.get("/v1")).json()["dataset"]["loaded_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", loaded_at), loaded_at
+    assert abs(datetime.fromisoformat(loaded_at) - datetime.now(UTC)) < timedelta(days=1)
 
 
 async def test_etags_differ_by_request(client: httpx.AsyncClient) -> None:
@@ -94,7 +159,6 @@ async def test_health(client: httpx.AsyncClient) -> None:
 
 async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1")).json()
-    assert body["api_version"] == "1"
     assert len(body["dataset"]["version"]) == 16
     assert body["counts"] == {
         "articles": 1,

@@ -463,3 +463,19 @@ def test_the_shrink_guard_compares_with_the_database_being_replaced(
     # Nothing to compare with (as for a first load, which every other test does): not refused.
     target.write_bytes(b"not a database")
     assert run(capsys, "load", str(seeds_copy), "--db", str(target))[0] == 0
+
+
+def test_ids_names_and_titles_are_bounded(seeds_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """They are the sort keys a cursor carries: bounded, they bound the cursor and the URL that sends it back."""
+    long_id = "a-" * 50 + "b"  # 101 characters
+    id_line = edit(seeds_copy, "entities.yaml", "  - id: antony-blinken\n", f"  - id: {long_id}\n")
+    title_line = edit(
+        seeds_copy,
+        f"{ARTICLE}/events.yaml",
+        "    title: Blinken's trip to Central Asia\n",
+        "    title: " + "Trip " * 41 + "\n",
+    )
+    code, err = run(capsys, "check", str(seeds_copy))
+    assert code == 1
+    assert f"entities.yaml:{id_line}: {long_id}: id is 101 characters long; the longest allowed is 100" in err
+    assert f"events.yaml:{title_line}: blinken-central-asia-trip-2023: title: String should have at most 200" in err

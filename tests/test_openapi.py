@@ -1,9 +1,14 @@
 """The OpenAPI document: builds, is 3.1, documents every parameter and field, and its examples are real."""
 
+import re
+from re._constants import MAXREPEAT  # type: ignore[import-not-found]
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
+
+from app.settings import get_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -118,3 +123,112 @@ async def test_response_examples_are_what_the_api_serves(spec: dict[str, Any], c
             assert example["data"] == first, path
             checked += 1
     assert checked == 10
+
+
+# --- The longest request the document allows fits in the server's URL limit --------------------------------
+# Schemathesis (and any client) may send every parameter at its longest, in the worst characters; the server
+# must not then refuse a valid request with a 414. Each value's cost is counted as the client sends it:
+# percent-encoded UTF-8, so up to 12 bytes a character (a 4-byte character), 1 for an unreserved ASCII one.
+
+WIDEST = 12  # "%F0%9F%98%80"
+
+
+def _char_cost(code: int) -> int:
+    return len(quote(chr(code), safe=""))
+
+
+def _pattern_char_cost(pattern: str) -> int:
+    """The widest character ``pattern`` can match, encoded: what each of its characters may cost at most."""
+    widest = 0
+
+    def walk(items: Any) -> None:
+        nonlocal widest
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                widest = max(widest, _char_cost(arg))
+            elif name == "IN":
+                for item_op, item_arg in arg:
+                    kind = str(item_op)
+                    if kind == "LITERAL":
+                        widest = max(widest, _char_cost(item_arg))
+                    elif kind == "RANGE":
+                        low, high = item_arg
+                        widest = max(widest, max(_char_cost(c) for c in range(low, min(high, 0x7F) + 1)))
+                        widest = max(widest, WIDEST if high > 0x7F else 0)
+                    else:  # a category (\s, \d...) or a negation: any script
+                        widest = WIDEST
+            elif name in ("ANY", "NOT_LITERAL", "CATEGORY"):
+                widest = WIDEST
+            elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+                walk(arg[2])
+            elif name == "SUBPATTERN":
+                walk(arg[3])
+            elif name == "BRANCH":
+                for branch in arg[1]:
+                    walk(branch)
+            elif name in ("ASSERT", "ASSERT_NOT", "AT", "GROUPREF"):
+                continue  # match no characters of their own
+            else:
+                raise AssertionError(f"unexpected regex construct {name} in {pattern!r}")
+
+    walk(re._parser.parse(pattern))  # type: ignore[attr-defined]
+    return widest
+
+
+def _longest_value(schema: dict[str, Any]) -> int:
+    """The most bytes one value of ``schema`` takes in a query string; fails for an unbounded one."""
+    if "anyOf" in schema:
+        return max(_longest_value(branch) for branch in schema["anyOf"])
+    kind = schema.get("type")
+    if "enum" in schema:
+        return max(len(quote(str(value), safe="")) for value in schema["enum"])
+    if kind == "null":
+        return 0
+    if kind == "boolean":
+        return len("false")
+    if kind == "integer":
+        return max(len(str(schema["minimum"])), len(str(schema["maximum"])))
+    if kind == "number":
+        assert "minimum" in schema and "maximum" in schema, schema
+        return len("-1.2345678901234567e-308")  # the longest repr of a float
+    if kind == "string" and schema.get("format") == "date":
+        return len("2023-02-28")
+    assert kind == "string", schema
+    pattern = schema.get("pattern")
+    widths = [schema.get("maxLength", MAXREPEAT), re._parser.parse(pattern).getwidth()[1] if pattern else MAXREPEAT]  # type: ignore[attr-defined]
+    assert min(widths) < MAXREPEAT, f"an unbounded value: {schema}"
+    return min(widths) * (_pattern_char_cost(pattern) if pattern else WIDEST)
+
+
+def _longest_url(path: str, operation: dict[str, Any]) -> int:
+    length = len(path)
+    query = 0
+    for parameter in operation.get("parameters", []):
+        schema, name = parameter["schema"], parameter["name"]
+        if parameter["in"] == "path":
+            length += _longest_value(schema) - len("{" + name + "}")
+            continue
+        arrays = [branch for branch in schema.get("anyOf", [schema]) if branch.get("type") == "array"]
+        if arrays:  # sent as name=a&name=b...
+            (array,) = arrays
+            query += array["maxItems"] * (len(name) + 2 + _longest_value(array["items"]))
+        else:
+            query += len(name) + 2 + _longest_value(schema)
+    return length + query  # each "name=value&", the first "&" standing for the "?"
+
+
+async def test_the_longest_valid_request_fits_in_the_url_limit(spec: dict[str, Any]) -> None:
+    limit = get_settings().max_url_bytes
+    longest = {f"GET {path}": _longest_url(path, op) for path, op in operations(spec)}
+    assert max(longest.values()) <= limit, longest
+    # and the count is not vacuous: a list with its cursor, q and filters at their longest is kilobytes long
+    assert longest["GET /v1/quotes"] > 4096, longest
+
+
+def test_the_url_cost_of_a_pattern() -> None:
+    assert _pattern_char_cost(r"^[a-z0-9]+(?:-[a-z0-9]+)*$") == 1
+    assert _pattern_char_cost(r"^[A-Z]{2}$") == 1
+    assert _pattern_char_cost(r"^a b$") == 3
+    assert _pattern_char_cost(r"^\s*x$") == WIDEST
+    assert _pattern_char_cost(r"^[^,]+$") == WIDEST

@@ -1,9 +1,23 @@
 """Keyset cursors: a walk visits every item exactly once, in the requested order, with any page size."""
 
-from typing import Any
+from datetime import date
+from typing import Any, get_args
 
 import httpx
 import pytest
+
+from app.listing import encode_cursor, parse_sort
+from app.models import (
+    MAX_ID_LENGTH,
+    MAX_LABEL_LENGTH,
+    EntityType,
+    EventStatus,
+    EventType,
+    PledgeStatus,
+    QuoteKind,
+)
+from app.params import MAX_CURSOR_LENGTH, is_cursor
+from app.resources import RESOURCES, Resource
 
 pytestmark = pytest.mark.anyio
 
@@ -81,3 +95,36 @@ async def test_default_sorts(client: httpx.AsyncClient) -> None:
     assert [said_on(q) for q in quotes] == sorted(said_on(q) for q in quotes)
     entities = (await client.get("/v1/entities?limit=200")).json()["data"]
     assert [e["name"] for e in entities] == sorted(e["name"] for e in entities)
+
+
+# The longest value each text sort key can hold, at its most expensive in a cursor's JSON: an id is a slug of at
+# most MAX_ID_LENGTH; a name or title has up to MAX_LABEL_LENGTH characters, a control character costing 6 bytes
+# (``\u0001``); the enum-like columns hold their vocabulary. A new text sort key must be classified here.
+WORST_TEXT = {
+    "id": "a" * MAX_ID_LENGTH,
+    "speaker_id": "a" * MAX_ID_LENGTH,
+    "donor_id": "a" * MAX_ID_LENGTH,
+    "name": "\x01" * MAX_LABEL_LENGTH,
+    "title": "\x01" * MAX_LABEL_LENGTH,
+    "type": max(get_args(EntityType) + get_args(EventType), key=len),
+    "kind": max(get_args(QuoteKind), key=len),
+    "status": max(get_args(PledgeStatus) + get_args(EventStatus), key=len),
+}
+
+
+def _worst(column: Any) -> Any:
+    kind = column.type.python_type
+    if kind is date:
+        return date(9999, 12, 31)
+    if kind is int:
+        return -(2**63)
+    return WORST_TEXT[column.key]
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+def test_the_longest_cursor_is_within_the_documented_bound(resource: Resource) -> None:
+    """Every key in the sort, descending (a `-` each), each holding its longest value: the longest cursor this
+    list can issue still has the documented form and length, so a client may always send it back."""
+    sort = parse_sort(resource, ",".join("-" + name for name in resource.sorts))
+    cursor = encode_cursor(resource.name, sort, [_worst(resource.sorts[name]) for name, _ in sort])
+    assert is_cursor(cursor) and len(cursor) <= MAX_CURSOR_LENGTH, (len(cursor), cursor[:40])

@@ -1,7 +1,10 @@
+from datetime import UTC
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
+from app import API_VERSION
 from app.backend import ServedDatabase
 from app.db import ConnectionDep
 from app.listing import NoQuery
@@ -21,9 +24,10 @@ async def index(request: Request, _params: NoQuery) -> Index:
     """The API and dataset version, how many items each resource has, and where they are."""
     database: ServedDatabase = request.app.state.database
     info = database.info()
+    loaded_at = info.loaded_at if info.loaded_at.tzinfo else info.loaded_at.replace(tzinfo=UTC)  # stored as UTC
     return Index(
-        api_version="1",
-        dataset=DatasetPublic(version=info.version, loaded_at=info.loaded_at.isoformat()),
+        api_version=API_VERSION,
+        dataset=DatasetPublic(version=info.version, loaded_at=loaded_at.astimezone(UTC)),
         counts=info.counts,
         links={
             **{resource.name: f"/v1/{resource.name}" for resource in RESOURCES},

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 from app import dates
 from app.evidence import ArticleText, EvidenceError, Span
-from app.models import Evidence
+from app.models import MAX_ID_LENGTH, Evidence
 from app.seeds.lines import LineDict, UnreadableFile, line_of, read_mapping
 from app.seeds.result import Problem, SearchDoc, Source
 from app.seeds.shapes import ArticleIn, DateIn, EntityIn, Ref, RefIn
@@ -99,6 +99,9 @@ class _Checks:
     def claim_id(self, kind: str, fact_id: str, src: Source) -> bool:
         if not SLUG.match(fact_id):
             self.problem(src, ("id",), "id must be a slug: lowercase letters, digits and single hyphens")
+            return False
+        if len(fact_id) > MAX_ID_LENGTH:
+            self.problem(src, ("id",), f"id is {len(fact_id)} characters long; the longest allowed is {MAX_ID_LENGTH}")
             return False
         if fact_id in self.fact_ids[kind]:
             first = self.fact_ids[kind][fact_id]

@@ -10,6 +10,7 @@ import pycountry
 
 from app.evidence import ArticleText, Span, fold
 from app.models import (
+    MAX_LABEL_LENGTH,
     Article,
     Entity,
     EntityAffiliation,
@@ -98,6 +99,9 @@ class _Compiler(_Facts):
 
         evidence: list[tuple[str, Span | None]] = []
         title = self.resolve(text, article.title, src, ("title",))
+        if title is not None and len(title.text) > MAX_LABEL_LENGTH:
+            self.problem(src, ("title",), f"the title is over {MAX_LABEL_LENGTH} characters long")
+            title = None
         evidence.append(("title", title))
         self.ref_entity(article.publisher.entity, src, ("publisher", "entity"))
         evidence.append(("publisher", self.resolve(text, article.publisher.text, src, ("publisher", "text"))))

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models import (
+    MAX_LABEL_LENGTH,
     EntityType,
     EventStatus,
     EventType,
@@ -17,6 +18,7 @@ from app.models import (
 
 
 NonBlank = Annotated[str, StringConstraints(pattern=r"\S")]
+Label = Annotated[str, StringConstraints(pattern=r"\S", max_length=MAX_LABEL_LENGTH)]  # a name or title: a sort key
 
 
 class _Strict(BaseModel):
@@ -53,7 +55,7 @@ class AffiliationIn(_Strict):
 class EntityIn(_Strict):
     id: str
     type: EntityType
-    name: NonBlank
+    name: Label
     aliases: list[NonBlank] = []
     description: str
     country_code: str | None = None
@@ -129,7 +131,7 @@ class ParticipantIn(_Strict):
 class EventIn(_Strict):
     id: str
     type: EventType
-    title: str
+    title: Label
     description: str
     date: DateIn
     status: EventStatus
