@@ -16,6 +16,7 @@ from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
@@ -23,14 +24,15 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, 
 
 from app import fts
 from app.db import Totals
+from app.formats import Format, Representation, negotiate
 from app.models import DatasetInfo
-from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, is_cursor, is_slug
+from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug
 from app.problems import ProblemError, bad_parameter
 from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, Prepared, compile_sql, json_value, run, values
+from app.sql import CompiledSQL, Prepared, compile_sql, run, values
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -109,9 +111,21 @@ def document(connection: Connection, resource: Resource, row: Any) -> bytes:
     return resource.detail(connection, row) if resource.detail else row.doc.encode()
 
 
-def read(connection: Connection, resource: Resource, item_id: str) -> Response:
-    """One item as JSON, or a 404 problem."""
-    return Response(document(connection, resource, get(connection, resource, item_id)), media_type=JSON)
+def representation(request: Request, params: Representable, model: type[BaseModel]) -> Representation:
+    """What the request asks for (``format=``, else ``Accept``; a 406 when nothing on offer), cut to ``fields``."""
+    chosen = negotiate(request.headers.get("accept"), params.format)
+    return Representation(chosen, model, frozenset(params.fields) if params.fields else None)
+
+
+def read(connection: Connection, resource: Resource, item_id: str, params: Representable, request: Request) -> Response:
+    """One item as asked for, or a 404 problem (a 406 before any database work)."""
+    assert resource.detail_model is not None  # set by Resource
+    shown = representation(request, params, resource.detail_model)
+    stored = document(connection, resource, get(connection, resource, item_id))
+    if shown.format is Format.json:
+        body = stored if shown.fields is None else orjson.dumps(shown.parsed(stored))
+        return Response(body, media_type=JSON)
+    return Response(shown.body([stored]), media_type=shown.media_type)
 
 
 @dataclass
@@ -121,16 +135,21 @@ class PageResult:
     next_url: str | None
     total: int | None
 
-    def response(self) -> Response:
-        """The page envelope as JSON (the items as rendered at load time), with a ``Link`` to the next page."""
+    def response(self, shown: Representation) -> Response:
+        """The page as asked for, with a ``Link`` to the next page: JSON is the envelope (the items as rendered at
+        load time); CSV and NDJSON are the items alone, the total (``count=true``) in ``X-Total-Count``."""
+        headers = {"Link": f'<{self.next_url}>; rel="next"'} if self.next_url else {}
+        if shown.format is not Format.json:
+            if self.total is not None:
+                headers["X-Total-Count"] = str(self.total)
+            return Response(shown.body(row.doc for row in self.rows), media_type=shown.media_type, headers=headers)
         page: dict[str, Any] = {
-            "data": [json_value(row.doc) for row in self.rows],
+            "data": [shown.json_item(row.doc) for row in self.rows],
             "next_cursor": self.next_cursor,
             "next_url": self.next_url,
         }
         if self.total is not None:
             page["total"] = self.total
-        headers = {"Link": f'<{self.next_url}>; rel="next"'} if self.next_url else None
         return json_response(page, headers)
 
 

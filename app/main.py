@@ -15,13 +15,18 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import API_VERSION, logs, openapi, problems
 from app.backend import Target, backend_for
 from app.middleware import ConcurrencyLimit, ConditionalGet, Envelope, HeadAsGet, RequestLimits
+from app.problems import PROBLEM_JSON
 from app.resources import RESOURCES
 from app.routers import ROUTERS
 from app.settings import get_settings
+
+# Below this a body is sent as it is: compressing it saves too few bytes to be worth the CPU.
+MIN_COMPRESSED_BYTES = 500
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -70,6 +75,9 @@ def create_app(db: Target | None = None) -> FastAPI:
         app.include_router(router)
     openapi.install(app, database)
     # Each middleware added wraps the ones before it: the last added (Envelope) sees a request first.
+    for media_type in ("text/csv", "application/x-ndjson", PROBLEM_JSON):  # beside JSON, which it knows
+        add_compress_type(media_type)
+    app.add_middleware(CompressMiddleware, minimum_size=MIN_COMPRESSED_BYTES)
     app.add_middleware(ConditionalGet, database=database)
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrency)
@@ -84,7 +92,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["If-None-Match", "X-Request-ID"],
-        expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"],
+        expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After", "X-Total-Count"],
         allow_credentials=False,  # public data: a browser never sends cookies or auth along, whatever the origin
     )
     app.add_middleware(Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"))

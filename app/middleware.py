@@ -10,8 +10,11 @@ request (docs/reliability.md has the measurement). From the outside in:
   large headers (431), refused before routing.
 - ``ConcurrencyLimit``: at most N requests at once in this worker; the next one gets a fast 503, not a queue.
 - ``HeadAsGet``: HEAD is GET without the body, for every route.
-- ``ConditionalGet``: an ETag on every successful GET, and a 304 for a matching ``If-None-Match``, before any
-  database work (``If-None-Match: *``: a 304 wherever the GET would be a 200).
+- ``ConditionalGet``: an ETag on every successful GET (one per representation and content coding), and a 304
+  for a matching ``If-None-Match``, before any database work (``If-None-Match: *``: a 304 wherever the GET would
+  be a 200).
+- ``CompressMiddleware`` (starlette-compress, added in ``main.create_app``): zstd, Brotli or gzip by
+  ``Accept-Encoding``, for bodies of 500 bytes or more.
 - ``AnswerCutOffRequests`` (added by ``article-facts serve`` around the whole app): a request cut off by the end
   of the shutdown grace period is answered 503, not a bare 500.
 """
@@ -28,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
 from app.backend import ServedDatabase
+from app.formats import from_accept
 from app.logs import REQUEST_ID
 from app.problems import ProblemError, problem_response
 
@@ -50,6 +54,8 @@ SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHE_CONTROL = "public, max-age=60"
 NO_STORE = ("/healthz",)  # a health check must reach the server every time
+VARY = "Accept, Accept-Encoding"  # what else than the URL selects the representation (see ConditionalGet)
+CODINGS = ("zstd", "br", "gzip")  # what the compression middleware may apply (main.create_app)
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -185,10 +191,13 @@ class ConcurrencyLimit:
 class ConditionalGet:
     """ETag on every successful GET, derived from the dataset and app versions and the request; 304 on a match.
 
-    The tag is known before the request runs, so a revalidation is answered without touching the database: a
-    client can hold a listed tag only from an earlier 200 to the same request on the same data, so an invalid
-    request never turns into a 304. ``If-None-Match: *`` asks whether any representation exists (RFC 9110
-    13.1.2): only running the request can tell, so it runs, and its 200 becomes a 304; its 404 or 400 stays.
+    The tag is known before the request runs, so a revalidation is answered without touching the database. It
+    keys the representation too: the one ``Accept`` selects (``format=`` is in the query string already), and
+    the content coding the compression inside added (``"<tag>-br"``), so no two representations share a strong
+    tag. ``Vary`` says so to caches. Only a listed tag matches: a client can hold one only from an earlier 200 to
+    the same request on the same data, so an invalid request never turns into a 304. ``If-None-Match: *`` asks
+    whether any representation exists (RFC 9110 13.1.2): only running the request can tell, so it runs, and its
+    200 becomes a 304; its 404 or 400 stays.
     """
 
     def __init__(self, app: ASGIApp, database: ServedDatabase) -> None:
@@ -199,16 +208,19 @@ class ConditionalGet:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["path"] in NO_STORE:
             await self.app(scope, receive, send)
             return
-        request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
+        request_headers = Headers(scope=scope)
+        chosen = from_accept(request_headers.get("accept"))
+        request_key = f"{API_VERSION}\0{chosen}\0{scope['path']}?".encode() + scope["query_string"]
         try:
             version = self.database.info().version
         except ProblemError as exc:  # no database to serve: a 503, as the routes would answer
             await exc.response()(scope, receive, send)
             return
         etag = f'"{version}-{hashlib.sha256(request_key).hexdigest()[:16]}"'
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match and _matches(if_none_match, etag):
-            await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)})
+        if_none_match = request_headers.get("if-none-match")
+        matched = _matching(if_none_match, etag) if if_none_match else None
+        if matched:
+            await send({"type": "http.response.start", "status": 304, "headers": _cache_headers(matched)})
             await send({"type": "http.response.body", "body": b""})
             return
         any_tag = if_none_match is not None and if_none_match.strip() == "*"
@@ -217,13 +229,16 @@ class ConditionalGet:
         async def send_with_etag(message: Message) -> None:
             nonlocal not_modified
             if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                coding = headers.get("content-encoding")
+                tag = _encoded(etag, coding) if coding else etag
                 if any_tag:
                     not_modified = True
-                    message = {"type": "http.response.start", "status": 304, "headers": _cache_headers(etag)}
+                    message = {"type": "http.response.start", "status": 304, "headers": _cache_headers(tag)}
                 else:
-                    headers = MutableHeaders(scope=message)
-                    headers["ETag"] = etag
+                    headers["ETag"] = tag
                     headers["Cache-Control"] = CACHE_CONTROL
+                    headers["Vary"] = _vary(headers.get("vary"))
             elif message["type"] == "http.response.body" and not_modified:
                 if message.get("more_body", False):
                     return  # a 304 has no body: the one empty body message goes with the last part
@@ -255,12 +270,29 @@ class HeadAsGet:
         await self.app(scope, receive, send_headers_only)
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+def _vary(inner: str | None) -> str:
+    """``VARY`` added to what the app (or the compression) said already."""
+    if not inner:
+        return VARY
+    return ", ".join(dict.fromkeys([*(name.strip() for name in inner.split(",")), *VARY.split(", ")]))
+
+
+def _encoded(etag: str, coding: str) -> str:
+    return f'{etag[:-1]}-{coding}"'
+
+
+def _matching(if_none_match: str, etag: str) -> str | None:
+    """The listed tag that is this response's, in any of its content codings (weak comparison, RFC 9110)."""
+    ours = {etag, *(_encoded(etag, coding) for coding in CODINGS)}
+    for tag in if_none_match.split(","):
+        tag = tag.strip().removeprefix("W/")
+        if tag in ours:
+            return tag
+    return None
 
 
 def _cache_headers(etag: str) -> list[tuple[bytes, bytes]]:
-    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
+    return [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()), (b"vary", VARY.encode())]
 
 
 class AnswerCutOffRequests:

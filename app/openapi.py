@@ -44,22 +44,29 @@ ERRORS = {
     "concurrency limit; try again after `Retry-After` seconds",
 }
 HEADERS = {
-    "ETag": "Validator of this response (dataset version + request); send it back in `If-None-Match`.",
+    "ETag": "Validator of this response (dataset version, request, representation and content coding); send it "
+    "back in `If-None-Match`.",
     "Cache-Control": "`public, max-age=60`.",
+    "Vary": "`Accept, Accept-Encoding`: both select the representation.",
 }
 REQUEST_ID = "The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it."
 LINK = '`<next_url>; rel="next"` when there is a next page.'
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    """The OpenAPI parameters FastAPI itself documents for ``model`` read as a query model (see ``QueryModel``)."""
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    """The OpenAPI parameters FastAPI itself documents for ``model`` read as a query model (see ``QueryModel``);
+    the schemas they refer to (an enum such as ``Format``) are added to ``components``."""
 
     async def endpoint(params: Annotated[model, Query()]) -> None:  # type: ignore[valid-type]
         """Documents the model only; never served."""
 
     document = FastAPI()
     document.get("/")(endpoint)
-    parameters: list[dict[str, Any]] = document.openapi()["paths"]["/"]["get"].get("parameters", [])
+    built = document.openapi()
+    parameters: list[dict[str, Any]] = built["paths"]["/"]["get"].get("parameters", [])
+    for name, component in built.get("components", {}).get("schemas", {}).items():
+        if name not in ("HTTPValidationError", "ValidationError"):
+            components.setdefault(name, component)
     return parameters
 
 
@@ -134,6 +141,52 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
     return links
 
 
+NOT_ACCEPTABLE = "Not Acceptable: `Accept` names none of the representations on offer (the detail lists them)"
+TOTAL = "The number of matching items, for `count=true` in CSV or NDJSON (JSON has `total` in the body)."
+TEXT_BODIES = {
+    "text/csv": "CSV with a header row: nested fields as dotted columns (`speaker.id`), list items joined with `;` "
+    "(a `;` or `\\` inside an item escaped with `\\`), null as an empty cell (docs/api.md).",
+    "application/x-ndjson": "One item per line, each the JSON of the item.",
+}
+
+
+def _representations(schema: dict[str, Any], resource: Resource) -> None:
+    """A list's and an item's other representations (CSV, NDJSON), the 406, and their JSON with ``fields``: the
+    items may hold only the fields asked for, so each item is the full shape or a selection of its fields."""
+    components = schema["components"]["schemas"]
+
+    def selection(model: type[BaseModel]) -> dict[str, Any]:
+        name = model.__name__
+        full = components[name]
+        components[f"{name}Fields"] = {
+            **{key: value for key, value in full.items() if key != "required"},
+            "title": f"{name} (fields)",
+            "description": f"Only the fields named in `fields`, as in {name}.",
+        }
+        return {"anyOf": [{"$ref": f"#/components/schemas/{name}"}, {"$ref": f"#/components/schemas/{name}Fields"}]}
+
+    list_path, item_path = f"/v1/{resource.name}", resource.url("{" + resource.kind + "_id}")
+    assert resource.detail_model is not None
+    for path, model in ((list_path, resource.model), (item_path, resource.detail_model)):
+        operation = schema["paths"][path]["get"]
+        responses = operation["responses"]
+        ok = responses["200"]
+        json = ok["content"]["application/json"]
+        if path == list_path:
+            page = components[json["schema"]["$ref"].rsplit("/", 1)[1]]
+            page["properties"]["data"]["items"] = selection(model)
+            ok["headers"]["X-Total-Count"] = _header(TOTAL)
+        else:
+            json["schema"] = selection(model)
+        for media_type, description in TEXT_BODIES.items():
+            ok["content"][media_type] = {"schema": {"type": "string", "description": description}}
+        responses["406"] = {
+            "description": NOT_ACCEPTABLE,
+            "content": PROBLEM,
+            "headers": {**responses["404"]["headers"]},
+        }
+
+
 def _header(description: str, required: bool = False) -> dict[str, Any]:
     header: dict[str, Any] = {"description": description, "schema": {"type": "string"}}
     if required:
@@ -177,7 +230,7 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                     if parameter["in"] == "path":
                         parameter["schema"].update(pattern=SLUG, maxLength=MAX_ID_LENGTH)
                 if path in models:
-                    parameters = _query_parameters(models[path])
+                    parameters = _query_parameters(models[path], schema["components"]["schemas"])
                     operation["parameters"] = operation.get("parameters", []) + parameters
                     if not operation["parameters"]:
                         del operation["parameters"]
@@ -205,6 +258,8 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                         "description": "Not Modified: the `If-None-Match` ETag is still current",
                         "headers": {**request_id, **{name: _header(text) for name, text in HEADERS.items()}},
                     }
+        for resource in RESOURCES:
+            _representations(schema, resource)
         for unused in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(unused, None)
         app.openapi_schema = schema

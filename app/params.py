@@ -12,7 +12,7 @@ value that cannot be an id is a 400 before any SQL is built.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
@@ -28,6 +28,7 @@ from pydantic import (
 from sqlalchemy import ColumnElement, bindparam, select
 
 from app.dates import Day
+from app.formats import Format, field_names
 from app.models import MAX_ID_LENGTH
 from app.sql import in_values
 
@@ -78,10 +79,39 @@ MAX_LIMIT = 200
 MAX_QUERY_LENGTH = 200
 
 
-class ListParams(BaseModel):
-    """Query parameters every list accepts; a list's query model adds its filters."""
+FORMAT = Field(
+    None,
+    description="`json`, `csv` or `ndjson`: the representation, over what `Accept` asks for (for links in a browser).",
+    examples=["csv"],
+)
+
+
+class Representable(BaseModel):
+    """What lists and items both accept: the representation and the fields kept (``app/formats.py``)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    format: Format | None = FORMAT
+    # Narrowed to the model's own field names by ``with_fields``, per resource.
+    fields: CommaList[str] | None = Field(None)
+
+
+def with_fields(base: type[Representable], model: type[BaseModel]) -> Any:
+    """``base`` whose ``fields`` may name only the top-level fields of ``model`` (an unknown one is a 400 that
+    lists them all, and the OpenAPI document enumerates them)."""
+    names = field_names(model)
+    allowed: Any = CommaList[Literal.__getitem__(names)] | None  # type: ignore[misc]  # built at run time
+    description = "Keep only these top-level fields of each item (comma-separated), e.g. `id,text,speaker`."
+    field = Field(None, description=description, examples=[list(names[:2])])
+    return create_model(base.__name__, __base__=base, fields=(allowed, field))
+
+
+class ItemParams(Representable):
+    """Query parameters of an item (its representation); anything else is a 400."""
+
+
+class ListParams(Representable):
+    """Query parameters every list accepts; a list's query model adds its filters."""
 
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.", examples=[10])
     cursor: Cursor | None = Field(
@@ -98,6 +128,12 @@ class ListParams(BaseModel):
         examples=["-id"],
     )
     count: bool = Field(False, description="Also return `total`, the number of matching items.")
+    stream: bool = Field(
+        False,
+        description="Every matching item in the list's order, streamed in one response without paging: CSV rows, "
+        "NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given "
+        "in `X-Row-Cap`).",
+    )
     q: str | None = Field(
         None,
         min_length=1,

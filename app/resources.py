@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row
 from sqlmodel import SQLModel
 
@@ -41,6 +41,7 @@ from app.params import (
     Gt,
     Gte,
     In,
+    ItemParams,
     LanguageCode,
     Linked,
     ListParams,
@@ -49,6 +50,16 @@ from app.params import (
     Slug,
     date_range,
     filters_of,
+    with_fields,
+)
+from app.schemas import (
+    ArticleDetail,
+    ArticlePublic,
+    EntityDetail,
+    EntityPublic,
+    EventPublic,
+    PledgePublic,
+    QuotePublic,
 )
 
 ARTICLE_EXAMPLE = "mt-2023-02-28-blinken-central-asia"
@@ -64,13 +75,19 @@ class Resource:
     sorts: dict[str, Any]  # sort key -> column; "id" is implied
     default_sort: str
     render: render.Renderer  # rows -> public models, at load time
+    model: type[BaseModel]  # the public shape of an item of the list (its JSON, its CSV columns)
     detail: Callable[[Connection, Row[Any]], bytes] | None = None  # what a detail adds at request time, if anything
+    detail_model: type[BaseModel] | None = None  # the detail's shape, when it adds to the list's
+    item_query: type[ItemParams] = field(init=False)  # what a detail accepts
     filters: dict[str, Filter] = field(init=False)
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
     page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
 
     def __post_init__(self) -> None:
+        self.detail_model = self.detail_model or self.model
+        self.query = with_fields(self.query, self.model)
+        self.item_query = with_fields(ItemParams, self.detail_model)
         self.filters = filters_of(self.query)
         self.id_column = cast(Any, self.table).id
         self.columns = list(cast(Any, self.table).__table__.columns)
@@ -231,6 +248,8 @@ ARTICLES = Resource(
     sorts={"published_on": Article.published_on_earliest, "title": Article.title},
     default_sort="-published_on",
     render=render.articles,
+    model=ArticlePublic,
+    detail_model=ArticleDetail,
     detail=render.article_detail,
 )
 ENTITIES = Resource(
@@ -242,6 +261,8 @@ ENTITIES = Resource(
     sorts={"name": Entity.name, "type": Entity.type, "mentions": Entity.mention_count, "quotes": Entity.quote_count},
     default_sort="name",
     render=render.entities,
+    model=EntityPublic,
+    detail_model=EntityDetail,
     detail=render.entity_detail,
 )
 QUOTES = Resource(
@@ -253,6 +274,7 @@ QUOTES = Resource(
     sorts={"said_on": Quote.said_on_earliest, "speaker": Quote.speaker_id, "kind": Quote.kind},
     default_sort="said_on",
     render=render.quotes,
+    model=QuotePublic,
 )
 PLEDGES = Resource(
     name="pledges",
@@ -263,6 +285,7 @@ PLEDGES = Resource(
     sorts={"announced_on": Pledge.announced_on_earliest, "donor": Pledge.donor_id, "status": Pledge.status},
     default_sort="announced_on",
     render=render.pledges,
+    model=PledgePublic,
 )
 EVENTS = Resource(
     name="events",
@@ -273,6 +296,7 @@ EVENTS = Resource(
     sorts={"date": Event.date_earliest, "type": Event.type, "title": Event.title},
     default_sort="date",
     render=render.events,
+    model=EventPublic,
 )
 
 RESOURCES = (ARTICLES, ENTITIES, QUOTES, PLEDGES, EVENTS)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
     )
     # Bounds on what one request may cost (docs/reliability.md).
+    export_max_rows: int = Field(
+        1_000_000, ge=1, description="Most items one streamed export (`stream=true`) sends; it ends there."
+    )
     max_concurrency: int = Field(
         64, ge=1, description="Requests one worker handles at once; more are refused at once (503), not queued."
     )

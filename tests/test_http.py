@@ -134,6 +134,7 @@ async def test_cors_lets_any_origin_read_and_see_link_and_etag(client: httpx.Asy
         "Link",
         "X-Request-ID",
         "Retry-After",
+        "X-Total-Count",
     }
     assert "access-control-allow-credentials" not in response.headers
     preflight = await client.options(

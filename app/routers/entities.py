@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
-from app.listing import NoQuery, QueryModel, fetch, read
-from app.params import ListParams
+from app.listing import QueryModel, read
+from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import ENTITIES
 from app.schemas import EntityDetail, EntityPublic, Page
+from app.streaming import page
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
@@ -20,14 +21,15 @@ async def list_entities(
 
     `q` matches names, aliases and descriptions. Sort keys: `name` (default), `type`, `mentions`, `quotes`, `id`.
     """
-    return fetch(connection, ENTITIES, params, request).response()
+    return page(connection, ENTITIES, params, request)
 
 
 @router.get("/{entity_id}", response_model=EntityDetail)
 async def read_entity(
     entity_id: Annotated[str, Path(description="Id of the entity.", examples=["antony-blinken"])],
-    _params: NoQuery,
+    params: Annotated[ItemParams, Depends(QueryModel(ENTITIES.item_query))],
     connection: ConnectionDep,
+    request: Request,
 ) -> Response:
     """One entity with its affiliations, its first mentions (its evidence) and links to its facts."""
-    return read(connection, ENTITIES, entity_id)
+    return read(connection, ENTITIES, entity_id, params, request)

@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
-from app.listing import NoQuery, QueryModel, fetch, read
-from app.params import ListParams
+from app.listing import QueryModel, read
+from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import EVENTS
 from app.schemas import EventPublic, Page
+from app.streaming import page
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
@@ -21,14 +22,15 @@ async def list_events(
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by
     earliest possible day), `type`, `title`, `id`.
     """
-    return fetch(connection, EVENTS, params, request).response()
+    return page(connection, EVENTS, params, request)
 
 
 @router.get("/{event_id}", response_model=EventPublic)
 async def read_event(
     event_id: Annotated[str, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
-    _params: NoQuery,
+    params: Annotated[ItemParams, Depends(QueryModel(EVENTS.item_query))],
     connection: ConnectionDep,
+    request: Request,
 ) -> Response:
     """One event by id."""
-    return read(connection, EVENTS, event_id)
+    return read(connection, EVENTS, event_id, params, request)

@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
-from app.listing import NoQuery, QueryModel, fetch, read
-from app.params import ListParams
+from app.listing import QueryModel, read
+from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import PLEDGES
 from app.schemas import Page, PledgePublic
+from app.streaming import page
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
 
@@ -20,14 +21,15 @@ async def list_pledges(
 
     Sort keys: `announced_on` (default), `donor`, `status`, `id`.
     """
-    return fetch(connection, PLEDGES, params, request).response()
+    return page(connection, PLEDGES, params, request)
 
 
 @router.get("/{pledge_id}", response_model=PledgePublic)
 async def read_pledge(
     pledge_id: Annotated[str, Path(description="Id of the pledge.", examples=["us-25m-central-asia-2023-02-28"])],
-    _params: NoQuery,
+    params: Annotated[ItemParams, Depends(QueryModel(PLEDGES.item_query))],
     connection: ConnectionDep,
+    request: Request,
 ) -> Response:
     """One pledge by id."""
-    return read(connection, PLEDGES, pledge_id)
+    return read(connection, PLEDGES, pledge_id, params, request)

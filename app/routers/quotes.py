@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
-from app.listing import NoQuery, QueryModel, fetch, read
-from app.params import ListParams
+from app.listing import QueryModel, read
+from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import QUOTES
 from app.schemas import Page, QuotePublic
+from app.streaming import page
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
 
@@ -20,14 +21,15 @@ async def list_quotes(
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
     """
-    return fetch(connection, QUOTES, params, request).response()
+    return page(connection, QUOTES, params, request)
 
 
 @router.get("/{quote_id}", response_model=QuotePublic)
 async def read_quote(
     quote_id: Annotated[str, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
-    _params: NoQuery,
+    params: Annotated[ItemParams, Depends(QueryModel(QUOTES.item_query))],
     connection: ConnectionDep,
+    request: Request,
 ) -> Response:
     """One quote by id."""
-    return read(connection, QUOTES, quote_id)
+    return read(connection, QUOTES, quote_id, params, request)

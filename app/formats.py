@@ -1,0 +1,224 @@
+"""Representations: the same items as JSON (the default), CSV or NDJSON, whole or cut to the ``fields`` asked for.
+
+A list or an item is chosen by ``format=`` when given (a link in a browser cannot set ``Accept``), else by the
+``Accept`` header with its q-values (python-mimeparse), else JSON. Nothing acceptable is a 406 naming the types
+on offer. The ETag middleware keys each response by the representation ``Accept`` selects (``from_accept``), so
+every representation has its own tag.
+
+The CSV columns of a resource are the leaves of its public model (``app/schemas.py``), declared nowhere else:
+nested objects become dotted columns (``speaker.id``, ``said_on.earliest``); a list becomes one column per leaf,
+its items joined with ``;`` (``evidence.start`` = ``3323;3357``), a ``;`` or ``\\`` inside an item escaped with
+``\\``; null is an empty cell; booleans are ``true``/``false``.
+
+Documents are stored rendered, so a page without ``fields`` goes out as stored; with ``fields`` (or as CSV) each
+document is parsed and cut in Python, which costs a few microseconds an item (docs/performance.md).
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, lru_cache
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
+
+import mimeparse  # type: ignore[import-untyped]  # one untyped module
+import orjson
+from pydantic import BaseModel
+
+from app.problems import ProblemError
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+    ndjson = "ndjson"
+
+
+MEDIA_TYPES = {
+    Format.json: "application/json",
+    Format.csv: "text/csv; charset=utf-8",
+    Format.ndjson: "application/x-ndjson",
+}
+# Least preferred first, as mimeparse wants them: on a tie (``*/*``, ``application/*``) JSON wins.
+_OFFERED = [MEDIA_TYPES[Format.ndjson], "text/csv", MEDIA_TYPES[Format.json]]
+_BY_TYPE = {media.split(";")[0]: fmt for fmt, media in MEDIA_TYPES.items()}
+
+
+@lru_cache(maxsize=256)  # few distinct Accept headers in practice; the cache is bounded all the same
+def from_accept(accept: str | None) -> Format | None:
+    """The representation an ``Accept`` header selects; None when it accepts none of them. A header that cannot
+    be parsed is ignored (RFC 9110 allows it), as if absent: JSON."""
+    if not accept or not accept.strip():
+        return Format.json
+    try:
+        best = mimeparse.best_match(_OFFERED, accept)
+    except ValueError:  # mimeparse.MimeTypeParseException
+        return Format.json
+    return _BY_TYPE.get(best)
+
+
+def negotiate(accept: str | None, format: Format | None) -> Format:
+    """``format=`` wins; else ``Accept``; a 406 problem when neither names something on offer."""
+    if format is not None:
+        return format
+    chosen = from_accept(accept)
+    if chosen is None:
+        offered = ", ".join(media.split(";")[0] for media in MEDIA_TYPES.values())
+        raise ProblemError(
+            406,
+            f"None of the types in Accept is available here; ask for one of: {offered} "
+            "(or give format=json|csv|ndjson).",
+        )
+    return chosen
+
+
+# --- CSV columns from the public models ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # dotted: "speaker.id"
+    path: tuple[str, ...]
+    many: bool  # crosses a list: the cell joins its items with ";"
+
+
+def _inner(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model inside ``annotation`` (through Optional and list), and whether a list was crossed."""
+    origin = get_origin(annotation)
+    if origin is list:
+        model, _ = _inner(get_args(annotation)[0])
+        return model, True
+    if origin in (Union, UnionType):
+        found = [_inner(arg) for arg in get_args(annotation) if arg is not NoneType]
+        return (found[0] if len(found) == 1 else (None, any(many for _, many in found))) if found else (None, False)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+def _columns(model: type[BaseModel], prefix: tuple[str, ...], many: bool) -> Iterator[Column]:
+    for name, info in model.model_fields.items():
+        inner, is_list = _inner(info.annotation)
+        path = (*prefix, name)
+        if inner is None:
+            yield Column(".".join(path), path, many or is_list)
+        else:
+            yield from _columns(inner, path, many or is_list)
+
+
+@cache
+def csv_columns(model: type[BaseModel]) -> tuple[Column, ...]:
+    """The CSV columns of ``model``, in the order of its fields."""
+    return tuple(_columns(model, (), False))
+
+
+def field_names(model: type[BaseModel]) -> tuple[str, ...]:
+    """What ``fields=`` may name: the top-level fields of the model."""
+    return tuple(model.model_fields)
+
+
+def _values(value: Any, path: tuple[str, ...]) -> list[Any]:
+    if isinstance(value, list):
+        return [found for item in value for found in _values(item, path)]
+    if not path:
+        return [value]
+    if value is None:
+        return [None]
+    return _values(value.get(path[0]), path[1:])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _item(value: Any) -> str:
+    return _cell(value).replace("\\", "\\\\").replace(";", "\\;")
+
+
+def csv_row(document: dict[str, Any], columns: Iterable[Column]) -> list[str]:
+    row = []
+    for column in columns:
+        found = _values(document, column.path)
+        row.append(";".join(_item(v) for v in found) if column.many else _cell(found[0]))
+    return row
+
+
+def split_cell(cell: str) -> list[str]:
+    """A list cell back into its items (the inverse of the joining above); for clients and the tests."""
+    items, current, escaped = [], [], False
+    for char in cell:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ";":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return [] if items == [""] else items
+
+
+# --- Bodies ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Representation:
+    """How to write items: the format, and the fields kept (None: all)."""
+
+    format: Format
+    model: type[BaseModel]
+    fields: frozenset[str] | None = None
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+    def columns(self) -> tuple[Column, ...]:
+        columns = csv_columns(self.model)
+        return columns if self.fields is None else tuple(c for c in columns if c.path[0] in self.fields)
+
+    def parsed(self, stored: Any) -> dict[str, Any]:
+        """A stored document as a dict, cut to the fields (SQLite hands back text; PostgreSQL the value)."""
+        document: dict[str, Any] = orjson.loads(stored) if isinstance(stored, str | bytes) else stored
+        if self.fields is None:
+            return document
+        return {key: value for key, value in document.items() if key in self.fields}
+
+    def json_item(self, stored: Any) -> Any:
+        """One document to embed in a JSON body: as stored when whole (no parse), else cut."""
+        if self.fields is None:
+            return orjson.Fragment(stored) if isinstance(stored, str | bytes) else stored
+        return self.parsed(stored)
+
+    def csv_header(self) -> bytes:
+        return self._csv([[column.name for column in self.columns()]])
+
+    def lines(self, documents: Iterable[Any]) -> bytes:
+        """CSV rows (no header), NDJSON lines, or JSON items joined by commas, for the stored documents."""
+        if self.format is Format.csv:
+            columns = self.columns()
+            return self._csv(csv_row(self.parsed(stored), columns) for stored in documents)
+        items = (orjson.dumps(self.json_item(stored)) for stored in documents)
+        return b",".join(items) if self.format is Format.json else b"".join(item + b"\n" for item in items)
+
+    def body(self, documents: Iterable[Any]) -> bytes:
+        """A whole non-JSON body: the CSV header and rows, or the NDJSON lines."""
+        head = self.csv_header() if self.format is Format.csv else b""
+        return head + self.lines(documents)
+
+    @staticmethod
+    def _csv(rows: Iterable[list[str]]) -> bytes:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
+        return out.getvalue().encode()

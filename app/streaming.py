@@ -1,0 +1,71 @@
+"""A list route's answer: one page (``listing.fetch``), or with ``stream=true`` every matching item of the list, in
+the list's order: CSV rows, NDJSON lines, or (for JSON) one page envelope that holds them all.
+
+The export is the list's own keyset paging run by the server: batches of ``BATCH`` items, each one indexed
+statement under the query budget (the budget is per batch, not per export), each read on a connection taken for
+that batch and given back before the batch is sent, so memory stays that of one batch whatever the size of the
+export, and a slow client holds no connection. When the client goes away the response stops asking for batches
+(Starlette cancels the body, or the server's ``send`` fails), so the work stops with it. At most
+``export_max_rows`` items are sent (a setting); the response says so in ``X-Row-Cap``.
+"""
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Connection
+
+from app.backend import ServedDatabase
+from app.formats import Format, Representation
+from app.listing import PageResult, fetch, representation
+from app.params import ListParams
+from app.resources import Resource
+from app.settings import get_settings
+
+BATCH = 1000  # items per statement: large enough to amortise a query, small enough to stay well under budget
+
+
+def page(connection: Connection, resource: Resource, params: ListParams, request: Request) -> Response:
+    """A list page as asked for (a 406 before any database work), or the whole list streamed."""
+    shown = representation(request, params, resource.model)
+    if params.stream:
+        return export(request, resource, params, shown)
+    return fetch(connection, resource, params, request).response(shown)
+
+
+def export(request: Request, resource: Resource, params: ListParams, shown: Representation) -> Response:
+    """The whole list as ``shown``, streamed: CSV rows, NDJSON lines, or one JSON page holding every item."""
+    cap = get_settings().export_max_rows
+    database: ServedDatabase = request.app.state.database
+
+    def batch(cursor: str | None, sent: int, count: bool) -> PageResult:
+        update = {"cursor": cursor, "limit": min(BATCH, cap - sent), "count": count, "stream": False}
+        with database.engine().connect() as connection:
+            return fetch(connection, resource, params.model_copy(update=update), request)
+
+    # The first batch before the response starts: a bad cursor or an over-budget query is still a 4xx/503.
+    first = batch(params.cursor, 0, params.count)
+    as_json = shown.format is Format.json
+
+    async def body() -> AsyncIterator[bytes]:
+        if shown.format is Format.csv:
+            yield shown.csv_header()
+        elif as_json:
+            yield b'{"data":['
+        result, sent = first, 0
+        while True:
+            if result.rows:
+                documents = (row.doc for row in result.rows)
+                yield (b"," if as_json and sent else b"") + shown.lines(documents)
+            sent += len(result.rows)
+            if result.next_cursor is None or sent >= cap:
+                break
+            result = batch(result.next_cursor, sent, False)
+        if as_json:
+            total = b"" if first.total is None else b',"total":%d' % first.total
+            yield b'],"next_cursor":null,"next_url":null' + total + b"}"
+
+    headers = {"X-Row-Cap": str(cap)}
+    if first.total is not None:
+        headers["X-Total-Count"] = str(first.total)
+    return StreamingResponse(body(), media_type=shown.media_type, headers=headers)

@@ -1,0 +1,112 @@
+"""Representations, field selection, compression and streamed exports on a synthetic corpus, one server.
+
+    .venv/bin/python benchmarks/formats.py --db data/bench/synth-100k.sqlite3 [--seconds 10]
+
+Prints (and writes to ``benchmarks/results/formats-latest.json``): wrk req/s of a 50-quote page as JSON, CSV,
+NDJSON, with ``fields=``, and gzip/zstd-compressed; the bytes of that page in each form; and a streamed export
+of every quote as NDJSON and as CSV: items/s and the server's resident memory before and at the peak during the
+stream. The server is ``uvicorn app.main:create_app`` with one worker, as in ``benchmarks/run.py``.
+"""
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import RESULTS, memory, server, start, stop, wrk
+
+PAGE = "/v1/quotes?limit=50"
+PAGES = {
+    "json": (PAGE, None),
+    "csv": (PAGE + "&format=csv", None),
+    "ndjson": (PAGE + "&format=ndjson", None),
+    "json fields=id,text,speaker": (PAGE + "&fields=id,text,speaker", None),
+    "json gzip": (PAGE, "Accept-Encoding: gzip"),
+    "json zstd": (PAGE, "Accept-Encoding: zstd"),
+}
+SIZES = {
+    "json": (PAGE, "identity"),
+    "json fields=id,text,speaker": (PAGE + "&fields=id,text,speaker", "identity"),
+    "json fields=id": (PAGE + "&fields=id", "identity"),
+    "csv": (PAGE + "&format=csv", "identity"),
+    "ndjson": (PAGE + "&format=ndjson", "identity"),
+    "json gzip": (PAGE, "gzip"),
+    "json br": (PAGE, "br"),
+    "json zstd": (PAGE, "zstd"),
+    "json fields=id,text,speaker zstd": (PAGE + "&fields=id,text,speaker", "zstd"),
+}
+
+
+def wire_bytes(base: str, path: str, coding: str) -> int:
+    with httpx.stream("GET", base + path, headers={"Accept-Encoding": coding}, timeout=60) as response:
+        assert response.status_code == 200, path
+        return sum(len(chunk) for chunk in response.iter_raw())
+
+
+def stream(base: str, pid: int, fmt: str) -> dict[str, Any]:
+    """Every quote, streamed, while a thread samples the server's memory every 50 ms."""
+    before = memory(pid)["rss_mib"]
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], memory(pid)["rss_mib"])
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    lines = 0
+    url = f"{base}/v1/quotes?format={fmt}&stream=true"
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "identity"}, timeout=600) as response:
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    items = lines - (1 if fmt == "csv" else 0)  # CSV: the header; quoted newlines would overcount (none here)
+    return {
+        "items": items,
+        "seconds": round(elapsed, 2),
+        "items_per_s": round(items / elapsed),
+        "rss_before_mib": before,
+        "rss_peak_mib": peak[0],
+        "rss_growth_mib": round(peak[0] - before, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    srv = server("ours", "formats", args.db.resolve())
+    start(srv)
+    assert srv.process is not None
+    results: dict[str, Any] = {"db": str(args.db), "pages": {}, "bytes": {}, "streams": {}}
+    try:
+        for name, (path, coding) in SIZES.items():
+            results["bytes"][name] = wire_bytes(srv.base, path, coding)
+        for name, (path, header) in PAGES.items():
+            wrk(srv.base + path, 2, header)  # warm-up
+            results["pages"][name] = wrk(srv.base + path, args.seconds, header)
+        for fmt in ("ndjson", "csv"):
+            results["streams"][fmt] = stream(srv.base, srv.process.pid, fmt)
+    finally:
+        stop(srv)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "formats-latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
