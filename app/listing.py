@@ -93,13 +93,15 @@ def compiled(connection: Connection, resource: Resource, key: Hashable, build: C
     return statement
 
 
-def get(connection: Connection, resource: Resource, item_id: str) -> Any:
-    """One row by id, or a 404 problem. Only a slug can be an id, so nothing else is looked up: PostgreSQL
-    refuses a NUL byte in a text parameter with an error, where the answer is simply "no such item"."""
+def get(connection: Connection, resource: Resource, item_id: str | int) -> Any:
+    """One row by id, or a 404 problem. Only a slug (or a number, validated by its route) can be an id, so nothing
+    else is looked up: PostgreSQL refuses a NUL byte in a text parameter with an error, where the answer is simply
+    "no such item"."""
     build = lambda: select(*resource.columns).where(resource.id_column == bindparam("id"))  # noqa: E731
-    rows = run(connection, compiled(connection, resource, "get", build), {"id": item_id}) if is_slug(item_id) else []
+    valid = isinstance(item_id, int) or is_slug(item_id)
+    rows = run(connection, compiled(connection, resource, "get", build), {"id": item_id}) if valid else []
     if not rows:
-        raise ProblemError(404, f"There is no {resource.kind} {item_id!r}.")
+        raise ProblemError(404, f"There is no {resource.kind} {str(item_id)!r}.")
     return rows[0]
 
 
@@ -108,7 +110,7 @@ def document(connection: Connection, resource: Resource, row: Any) -> bytes:
     return resource.detail(connection, row) if resource.detail else row.doc.encode()
 
 
-def read(connection: Connection, resource: Resource, item_id: str) -> Response:
+def read(connection: Connection, resource: Resource, item_id: str | int) -> Response:
     """One item as JSON, or a 404 problem."""
     return Response(document(connection, resource, get(connection, resource, item_id)), media_type=JSON)
 
@@ -244,7 +246,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     filters = tuple(bound)
     search: str | None = None
     if params.q is not None:
-        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.kind
+        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
 
     sort = parse_sort(resource, params.sort)
@@ -258,7 +260,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         where = [resource.filters[name].condition(name) for name in filters]
         if search is not None:
             where.append(
-                resource.id_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
+                resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
             )
         return where
 

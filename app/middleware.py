@@ -27,6 +27,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
+from app.annotate import LD_JSON, wants_web_annotations
 from app.backend import ServedDatabase
 from app.logs import REQUEST_ID
 from app.problems import ProblemError, problem_response
@@ -199,6 +200,8 @@ class ConditionalGet:
             await self.app(scope, receive, send)
             return
         request_key = f"{API_VERSION}\0{scope['path']}?".encode() + scope["query_string"]
+        if wants_web_annotations(Headers(scope=scope).get("accept")):  # the one negotiated representation
+            request_key += b"\0" + LD_JSON.encode()
         try:
             version = self.database.info().version
         except ProblemError as exc:  # no database to serve: a 503, as the routes would answer

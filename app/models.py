@@ -43,6 +43,22 @@ EventType = Literal[
     "announcement",
 ]
 Precision = Literal["day", "week", "month", "year"]
+# What part of a fact a span of evidence supports; an annotation adds `mention` (an entity's evidence).
+EvidenceRole = Literal[
+    "title",
+    "publisher",
+    "published_on",
+    "text",
+    "attribution",
+    "said_on",
+    "amount",
+    "purpose",
+    "announced_on",
+    "initiative",
+    "date",
+    "support",
+]
+AnnotationRole = Literal[EvidenceRole, "mention"]
 
 
 class Entity(SQLModel, table=True):
@@ -97,13 +113,17 @@ class Article(SQLModel, table=True):
 class Mention(SQLModel, table=True):
     """One occurrence of an entity in an article: the entity's evidence."""
 
-    __table_args__ = (Index("ix_mention_entity_id_article", "entity_id", "article_id", "start"),)
+    __table_args__ = (
+        Index("ix_mention_entity_id_article", "entity_id", "article_id", "start"),
+        Index("ix_mention_article_id_id", "article_id", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
     entity_id: str = Field(foreign_key="entity.id")
     start: int
     end: int
     text: str
+    doc: str | None = None  # the API's JSON of this mention, rendered at load time (see render.py)
 
 
 class Quote(SQLModel, table=True):
@@ -211,6 +231,23 @@ class Evidence(SQLModel, table=True):
     start: int
     end: int
     text: str
+
+
+class Annotation(SQLModel, table=True):
+    """Every span of every fact of an article (evidence and mentions), rendered at load time for
+    ``/v1/articles/{id}/annotations``: the API's JSON (``doc``) and the W3C Web Annotation (``web``) of each."""
+
+    # Numbered in reading order at load time: an article's annotations are read off this index in order.
+    __table_args__ = (Index("ix_annotation_article_id", "article_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id")
+    start: int
+    end: int
+    fact_type: str
+    role: str
+    entity_id: str | None = Field(default=None, foreign_key="entity.id")
+    doc: str
+    web: str
 
 
 class DatasetInfo(SQLModel, table=True):

@@ -20,15 +20,20 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 
+from app import annotate
 from app.backend import ServedDatabase
 from app.listing import QueryModel, document
+from app.models import Annotation
 from app.problems import PROBLEM_JSON, ProblemError
 from app.resources import RESOURCES, Resource
 from app.routers import ROUTERS
-from app.sql import json_value
+from app.sql import json_value, run
 
 LISTS = {f"/v1/{resource.name}" for resource in RESOURCES}
+ANNOTATIONS = "/v1/articles/{article_id}/annotations"
+ANNOTATIONS_SHOWN = 3  # the example shows the first few of an article's annotations
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
@@ -149,6 +154,11 @@ def _examples(database: ServedDatabase) -> dict[str, Any]:
             page = {"data": [json_value(row.doc)], "next_cursor": None, "next_url": None}
             examples[f"/v1/{resource.name}"] = page
             examples[resource.url("{" + resource.kind + "_id}")] = orjson.Fragment(document(connection, resource, row))
+        article = connection.execute(select(col(Annotation.article_id)).order_by(col(Annotation.id)).limit(1)).scalar()
+        if article is not None:
+            rows = run(connection, annotate.statement(connection, (), web=False), {"id": article})
+            page = {"data": [json_value(doc) for _, doc in rows[:ANNOTATIONS_SHOWN]], "next_cursor": None}
+            examples[ANNOTATIONS] = {**page, "next_url": None}
     sent: dict[str, Any] = orjson.loads(orjson.dumps(examples))
     return sent  # exactly what the routes send (stored JSON embedded as is)
 
@@ -199,6 +209,10 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                         "description": "Not Modified: the `If-None-Match` ETag is still current",
                         "headers": {**request_id, **{name: _header(text) for name, text in HEADERS.items()}},
                     }
+        web = annotate.WebAnnotationCollection.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}"
+        )
+        schema["components"]["schemas"].update({**web.pop("$defs"), "WebAnnotationCollection": web})
         for unused in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(unused, None)
         app.openapi_schema = schema

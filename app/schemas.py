@@ -8,13 +8,23 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models import EntityType, EventStatus, PledgeStatus, Precision, QuoteKind
+from app.models import AnnotationRole, EntityType, EventStatus, EvidenceRole, PledgeStatus, Precision, QuoteKind
 
 T = TypeVar("T")
 
 
 class _Public(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# Offsets, said once for every span (evidence, mentions, annotations).
+START = "Start offset, in Unicode code points, into the article's `text` (inclusive): for Python, Rust, Go runes."
+END = "End offset, in Unicode code points (exclusive)."
+START_UTF16 = (
+    "Start offset in UTF-16 code units (inclusive): for JavaScript, Java and C#, `text.slice(start_utf16, "
+    "end_utf16)`. Equal to `start` unless a character outside the Basic Multilingual Plane (an emoji) comes before."
+)
+END_UTF16 = "End offset in UTF-16 code units (exclusive)."
 
 
 class EntitySummary(_Public):
@@ -29,9 +39,11 @@ class EvidencePublic(_Public):
     """A span of an article that supports a fact: ``text == article.text[start:end]``."""
 
     article: str = Field(description="Id of the article the span is in.")
-    role: str = Field(description="Which part of the fact the span supports, e.g. `text`, `amount`, `date`.")
-    start: int = Field(description="Start offset, in Unicode code points, into the article's `text` (inclusive).")
-    end: int = Field(description="End offset, in Unicode code points (exclusive).")
+    role: EvidenceRole = Field(description="Which part of the fact the span supports, e.g. `text`, `amount`, `date`.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
     text: str = Field(description="The exact characters of the article between `start` and `end`.")
 
 
@@ -100,13 +112,21 @@ class AffiliationPublic(_Public):
 
 
 class MentionPublic(_Public):
+    """One occurrence of an entity in an article: the entity's evidence."""
+
+    id: int = Field(description="Number of the mention, stable for a dataset version (see `/v1` `dataset`).")
     article: str = Field(description="Id of the article.")
-    start: int = Field(description="Start offset (code points, inclusive).")
-    end: int = Field(description="End offset (exclusive).")
+    entity: EntitySummary = Field(description="The entity mentioned.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
     text: str = Field(description="The words as written.")
+    url: str = Field(description="This mention's URL in the API.")
 
 
 class EntityLinks(_Public):
+    mentions: str = Field(description="Every mention of the entity in the articles (its evidence), paged.")
     quotes: str = Field(description="Quotes the entity said.")
     quotes_mentioning: str = Field(description="Quotes that refer to the entity.")
     pledges_given: str = Field(description="Pledges the entity is the donor of.")
@@ -120,7 +140,7 @@ class EntityDetail(EntityPublic):
     affiliations: list[AffiliationPublic] = Field(description="Roles held by a person.")
     mentions: list[MentionPublic] = Field(
         description="Occurrences in the articles, the entity's evidence: the first 100 by article and offset "
-        "(`counts.mentions` is the total)."
+        "(`counts.mentions` is the total; `links.mentions` pages through all of them)."
     )
     links: EntityLinks = Field(description="API URLs listing the entity's facts.")
 
@@ -199,6 +219,28 @@ class Page(_Public, Generic[T]):
 
 
 SearchKind = Literal["article", "entity", "quote", "pledge", "event"]  # the `kind` of each resource
+
+
+class AnnotationPublic(_Public):
+    """One span of one fact, as a front end highlights it: which fact, which part of it, where, what it says.
+
+    Spans may overlap (a quote's text contains the mentions inside it) and may nest; a highlighter must allow it.
+    """
+
+    type: SearchKind = Field(description="Kind of the fact the span supports: `entity` for a mention.")
+    id: str = Field(description="Id of the fact.", examples=["diplomat-tread-very-carefully"])
+    url: str = Field(description="The fact's URL in the API.")
+    label: str = Field(
+        description="A short label for the fact: an entity's name, a quote's first words, a pledge's amount or "
+        "purpose, an event's or article's title."
+    )
+    role: AnnotationRole = Field(description="Which part of the fact the span supports; `mention` for an entity.")
+    entity: EntitySummary | None = Field(description="For a mention, the entity mentioned; otherwise null.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
+    text: str = Field(description="The exact characters of the article between `start` and `end`.")
 
 
 class SearchHit(_Public):
