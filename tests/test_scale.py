@@ -23,8 +23,8 @@ from sqlalchemy import Engine, event
 from app.listing import encode_cursor
 from app.main import create_app
 from app.resources import RESOURCES
-from tools.synth import COMMON_WORD, PREFIX, RARE_WORDS, synth
 from tests.conftest import asgi_client
+from tools.synth import COMMON_WORD, PREFIX, RARE_WORDS, synth
 
 pytestmark = pytest.mark.anyio
 
