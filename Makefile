@@ -16,7 +16,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # PYTHONDONTWRITEBYTECODE is set (as on our machines and in the Docker image), a third of serve's start-up.
 COMPILE = $(BIN)/python -m compileall -q app
 
-.PHONY: run test test-postgres lint typecheck check load lock chromium clean coverage soak bench wrk
+.PHONY: run test test-postgres lint lint-openapi typecheck check load lock chromium node clean coverage soak bench wrk
 
 $(RUNTIME): requirements.lock
 	@$(ENSURE_VENV)
@@ -45,6 +45,21 @@ test-postgres: $(INSTALLED) chromium  ## the same suite against PostgreSQL (a lo
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The OpenAPI document, linted by Redocly CLI (recommended rules) and Spectral (spectral:oas), both pinned in
+# tools/openapi-lint/package-lock.json; what either still reports fails (a rule turned off says why in its config).
+LINT_OPENAPI := tools/openapi-lint
+$(LINT_OPENAPI)/node_modules/.package-lock.json: $(LINT_OPENAPI)/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd $(LINT_OPENAPI) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+lint-openapi: $(INSTALLED) $(LINT_OPENAPI)/node_modules/.package-lock.json  ## lint the OpenAPI document
+	$(BIN)/python -m tools.openapi $(LINT_OPENAPI)/openapi.json
+	cd $(LINT_OPENAPI) && npx --no-install redocly lint openapi.json --config redocly.yaml --max-problems 50
+	cd $(LINT_OPENAPI) && npx --no-install spectral lint openapi.json --ruleset .spectral.yaml --fail-severity warn
+
+node:  ## Debian's Node.js and npm, for the OpenAPI linters
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
@@ -83,7 +98,7 @@ soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with 
 	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules
 
 coverage: $(INSTALLED) chromium  ## the test suite under coverage, with a report
 	$(BIN)/coverage run -m pytest

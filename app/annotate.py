@@ -10,7 +10,7 @@ so a request reads an article's annotations by its id index in that order, filte
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, outer
 
 from app.evidence import Utf16
 from app.models import Annotation, Article, Entity, Event, Evidence, Mention, Pledge, Quote
-from app.schemas import AnnotationPublic
+from app.schemas import AnnotationPublic, open_to_additions
 from app.sql import CompiledSQL, compile_sql, in_values
 
 ANNOTATION = Annotation.__table__.c  # type: ignore[attr-defined]
@@ -39,7 +39,14 @@ ORDER = {"article": 0, "entity": 1, "event": 2, "quote": 3, "pledge": 4}  # ties
 
 
 class _Web(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Every field is always sent (`type` has a default only to save writing it): said so in the schema, which lets
+    # the selectors' `type` discriminate them.
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra=open_to_additions,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class TextQuoteSelector(_Web):
@@ -57,7 +64,9 @@ class TextPositionSelector(_Web):
 
 class WebTarget(_Web):
     source: str = Field(description="The article's URL in the API (its `text` is what the selectors select).")
-    selector: tuple[TextQuoteSelector, TextPositionSelector] = Field(description="The span, two ways.")
+    selector: list[Annotated[TextQuoteSelector | TextPositionSelector, Field(discriminator="type")]] = Field(
+        description="The span two ways: a `TextQuoteSelector`, then a `TextPositionSelector`."
+    )
 
 
 class WebBody(_Web):
@@ -191,14 +200,14 @@ def _annotation_rows(connection: Connection, article_ids: Sequence[str]) -> list
             body=WebBody(source=url),
             target=WebTarget(
                 source=f"/v1/articles/{article_id}",
-                selector=(
+                selector=[
                     TextQuoteSelector(
                         exact=text[start:end],
                         prefix=text[max(0, start - QUOTE_CONTEXT) : start],
                         suffix=text[end : end + QUOTE_CONTEXT],
                     ),
                     TextPositionSelector(start=start, end=end),
-                ),
+                ],
             ),
         )
         rows.append(

@@ -6,10 +6,11 @@ study has no earliest day) is stored as 0001-01-01 or 9999-12-31, so range filte
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, BigInteger, Index, MetaData
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypeAliasType
 
 # Constraint names that are stable across backends, so migrations can drop and alter them by name.
 SQLModel.metadata = MetaData(
@@ -24,27 +25,32 @@ SQLModel.metadata = MetaData(
 
 DateObject = dict[str, Any]
 
-# The vocabularies of the enum-like columns, shared by the seed validation and the API.
-EntityType = Literal["person", "country", "organization", "place", "group"]
-QuoteKind = Literal["direct", "partial", "indirect"]
-PledgeStatus = Literal["new", "previously_announced", "reaffirmed"]
-EventStatus = Literal["occurred", "planned"]
-EventType = Literal[
-    "meeting",
-    "visit",
-    "trip",
-    "press_conference",
-    "statement",
-    "vote",
-    "study",
-    "sanctions_decision",
-    "war",
-    "anniversary",
-    "announcement",
-]
-Precision = Literal["day", "week", "month", "year"]
+# The vocabularies of the enum-like columns, shared by the seed validation and the API. Each is a named type
+# alias: the OpenAPI document then declares it once as a component (`EventType`) that every field using it refers
+# to, so a generated client gets one named enum per vocabulary, while values stay plain strings in Python.
+EntityType = TypeAliasType("EntityType", Literal["person", "country", "organization", "place", "group"])
+QuoteKind = TypeAliasType("QuoteKind", Literal["direct", "partial", "indirect"])
+PledgeStatus = TypeAliasType("PledgeStatus", Literal["new", "previously_announced", "reaffirmed"])
+EventStatus = TypeAliasType("EventStatus", Literal["occurred", "planned"])
+EventType = TypeAliasType(
+    "EventType",
+    Literal[
+        "meeting",
+        "visit",
+        "trip",
+        "press_conference",
+        "statement",
+        "vote",
+        "study",
+        "sanctions_decision",
+        "war",
+        "anniversary",
+        "announcement",
+    ],
+)
+DatePrecision = TypeAliasType("DatePrecision", Literal["day", "week", "month", "year"])
 # What part of a fact a span of evidence supports; an annotation adds `mention` (an entity's evidence).
-EvidenceRole = Literal[
+_EvidenceRoles = Literal[
     "title",
     "publisher",
     "published_on",
@@ -58,7 +64,14 @@ EvidenceRole = Literal[
     "date",
     "support",
 ]
-AnnotationRole = Literal[EvidenceRole, "mention"]
+EvidenceRole = TypeAliasType("EvidenceRole", _EvidenceRoles)
+AnnotationRole = TypeAliasType("AnnotationRole", Literal[_EvidenceRoles, "mention"])
+FactType = TypeAliasType("FactType", Literal["article", "entity", "quote", "pledge", "event"])  # each resource's kind
+
+
+def values_of(vocabulary: Any) -> tuple[str, ...]:
+    """The strings of a vocabulary above, in order."""
+    return tuple(get_args(vocabulary.__value__))
 
 
 class Entity(SQLModel, table=True):

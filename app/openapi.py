@@ -88,24 +88,31 @@ def _sort_pattern(resource: Resource) -> str:
     return rf"^(?!{twice}){item}(?:,{item})*$"
 
 
+def operation_id(route_name: str) -> str:
+    """A route's operation id, what generated clients name their methods: ``list_quotes`` -> ``listQuotes``,
+    ``read_quote`` -> ``getQuote``."""
+    verb, *words = route_name.split("_")
+    return ("get" if verb == "read" else verb) + "".join(word.title() for word in words)
+
+
 def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
     """operationId -> the links of its 200 response (OpenAPI 3.1 link objects)."""
-    read = {resource.name: (f"{resource.name}-read_{resource.kind}", f"{resource.kind}_id") for resource in RESOURCES}
+    read = {resource.name: (operation_id(f"read_{resource.kind}"), f"{resource.kind}_id") for resource in RESOURCES}
 
     def to(name: str, pointer: str) -> dict[str, Any]:
         operation, parameter = read[name]
         return {"operationId": operation, "parameters": {parameter: f"$response.body#{pointer}"}}
 
     def filtered(name: str, parameter: str) -> dict[str, Any]:
-        return {"operationId": f"{name}-list_{name}", "parameters": {parameter: "$response.body#/id"}}
+        return {"operationId": operation_id(f"list_{name}"), "parameters": {parameter: "$response.body#/id"}}
 
     links: dict[str, dict[str, dict[str, Any]]] = {}
     for resource in RESOURCES:
         name = resource.name
-        links[f"{name}-list_{name}"] = {
+        links[operation_id(f"list_{name}")] = {
             "FirstItem": to(name, "/data/0/id"),
             "NextPage": {
-                "operationId": f"{name}-list_{name}",
+                "operationId": operation_id(f"list_{name}"),
                 "parameters": {
                     "cursor": "$response.body#/next_cursor",
                     "sort": "$request.query.sort",
@@ -132,7 +139,9 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
         "PledgesGiven": filtered("pledges", "donor"),
         "PledgesReceived": filtered("pledges", "recipient"),
         "Events": filtered("events", "participant"),
+        "Mentions": filtered("mentions", "entity"),
     }
+    links[read["mentions"][0]] = {"Entity": to("entities", "/entity/id"), "Article": to("articles", "/article")}
     return links
 
 
@@ -210,9 +219,10 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                         "headers": {**request_id, **{name: _header(text) for name, text in HEADERS.items()}},
                     }
         web = annotate.WebAnnotationCollection.model_json_schema(
-            by_alias=True, ref_template="#/components/schemas/{model}"
+            by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization"
         )
         schema["components"]["schemas"].update({**web.pop("$defs"), "WebAnnotationCollection": web})
+        schema["security"] = []  # public, read-only data: no operation needs credentials
         for unused in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(unused, None)
         app.openapi_schema = schema

@@ -4,17 +4,37 @@ Tables live in ``models.py``; these are the JSON shapes built from them (entity 
 summaries, evidence attached, dates as objects), which differ enough from the rows to be their own classes.
 """
 
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.models import AnnotationRole, EntityType, EventStatus, EvidenceRole, PledgeStatus, Precision, QuoteKind
+from app.models import (
+    AnnotationRole,
+    DatePrecision,
+    EntityType,
+    EventStatus,
+    EventType,
+    EvidenceRole,
+    FactType,
+    PledgeStatus,
+    QuoteKind,
+)
 
 T = TypeVar("T")
+# A day or a moment as the API writes it (ISO 8601 text), declared with its format for generated clients.
+IsoDay = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+IsoMoment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+def open_to_additions(schema: dict[str, Any]) -> None:
+    """A response schema says nothing of fields it does not list: clients generated from it must accept fields
+    added later (the compatibility policy: within /v1 fields are added, never removed or retyped). Rendering at
+    load time still refuses any field a model does not declare (``extra="forbid"``)."""
+    schema.pop("additionalProperties", None)
 
 
 class _Public(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=open_to_additions)
 
 
 # Offsets, said once for every span (evidence, mentions, annotations).
@@ -55,9 +75,9 @@ class DatePublic(_Public):
         "such as 'recent' that have no period of their own.",
         examples=["2023-02-28"],
     )
-    precision: Precision | None = Field(description="Precision of `value`.")
-    earliest: str | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
-    latest: str | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    precision: DatePrecision | None = Field(description="DatePrecision of `value`.")
+    earliest: IsoDay | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    latest: IsoDay | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
     text: str | None = Field(description="The phrase in the article the date comes from, if any.")
     inferred: bool = Field(description="True when resolved from a relative phrase or outside knowledge.")
     basis: str | None = Field(description="How an inferred date was established.")
@@ -78,7 +98,7 @@ class ParticipantPublic(_Public):
 class EventSummary(_Public):
     id: str = Field(description="Stable slug of the event.")
     title: str = Field(description="Title of the event.")
-    type: str = Field(description="Type of the event.")
+    type: EventType = Field(description="Type of the event.")
 
 
 class BodyRange(_Public):
@@ -179,10 +199,7 @@ class PledgePublic(_Public):
 class EventPublic(_Public):
     id: str = Field(description="Stable slug.")
     article: str = Field(description="Id of the article the event is in.")
-    type: str = Field(
-        description="One of `meeting`, `visit`, `trip`, `press_conference`, `statement`, `vote`, `study`, "
-        "`sanctions_decision`, `war`, `anniversary`, `announcement`."
-    )
+    type: EventType = Field(description="Type of the event.")
     title: str = Field(description="Short title.")
     description: str = Field(description="One sentence on what happened.")
     date: DatePublic = Field(description="When it happened or is planned.")
@@ -218,16 +235,13 @@ class Page(_Public, Generic[T]):
     total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
 
 
-SearchKind = Literal["article", "entity", "quote", "pledge", "event"]  # the `kind` of each resource
-
-
 class AnnotationPublic(_Public):
     """One span of one fact, as a front end highlights it: which fact, which part of it, where, what it says.
 
     Spans may overlap (a quote's text contains the mentions inside it) and may nest; a highlighter must allow it.
     """
 
-    type: SearchKind = Field(description="Kind of the fact the span supports: `entity` for a mention.")
+    type: FactType = Field(description="Kind of the fact the span supports: `entity` for a mention.")
     id: str = Field(description="Id of the fact.", examples=["diplomat-tread-very-carefully"])
     url: str = Field(description="The fact's URL in the API.")
     label: str = Field(
@@ -244,7 +258,7 @@ class AnnotationPublic(_Public):
 
 
 class SearchHit(_Public):
-    type: SearchKind = Field(description="Kind of result.")
+    type: FactType = Field(description="Kind of result.")
     id: str = Field(description="Id of the result.")
     label: str = Field(description="What to show for it: a name, title or the quote's words.")
     snippet: str = Field(
@@ -253,9 +267,42 @@ class SearchHit(_Public):
     url: str = Field(description="The result's URL in the API.")
 
 
+# One named page per list (`QuotePage`, not `Page_QuotePublic_`): the names generated clients use.
+class ArticlePage(Page[ArticlePublic]):
+    """One page of articles."""
+
+
+class EntityPage(Page[EntityPublic]):
+    """One page of entities."""
+
+
+class MentionPage(Page[MentionPublic]):
+    """One page of mentions."""
+
+
+class QuotePage(Page[QuotePublic]):
+    """One page of quotes."""
+
+
+class PledgePage(Page[PledgePublic]):
+    """One page of pledges."""
+
+
+class EventPage(Page[EventPublic]):
+    """One page of events."""
+
+
+class AnnotationPage(Page[AnnotationPublic]):
+    """All the annotations of an article (one page)."""
+
+
+class SearchPage(Page[SearchHit]):
+    """Search results, best first (one page)."""
+
+
 class DatasetPublic(_Public):
     version: str = Field(description="Hash of the seed files the database was built from.")
-    loaded_at: str = Field(description="When the database was built (UTC, ISO 8601).")
+    loaded_at: IsoMoment = Field(description="When the database was built (UTC, ISO 8601).")
 
 
 class Index(_Public):

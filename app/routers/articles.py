@@ -6,19 +6,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import annotate
 from app.db import ConnectionDep
 from app.listing import NoQuery, QueryModel, fetch, read
-from app.models import AnnotationRole
+from app.models import AnnotationRole, FactType
 from app.params import CommaList, ListParams, Slug, is_slug
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.resources import ARTICLE_EXAMPLE, ARTICLES
 from app.responses import json_response
-from app.schemas import AnnotationPublic, ArticleDetail, ArticlePublic, Page, SearchKind
+from app.schemas import AnnotationPage, ArticleDetail, ArticlePage
 from app.sql import json_value, run, values
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
 ArticleId = Annotated[str, Path(description="Id of the article.", examples=[ARTICLE_EXAMPLE])]
 
 
-@router.get("", response_model=Page[ArticlePublic])
+@router.get("", response_model=ArticlePage)
 async def list_articles(
     params: Annotated[ListParams, Depends(QueryModel(ARTICLES.query))], connection: ConnectionDep, request: Request
 ) -> Response:
@@ -38,7 +38,7 @@ async def read_article(article_id: ArticleId, _params: NoQuery, connection: Conn
 class AnnotationParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: CommaList[SearchKind] | None = Field(
+    type: CommaList[FactType] | None = Field(
         None, description="Only spans of facts of these kinds (comma-separated).", examples=[["quote", "entity"]]
     )
     role: CommaList[AnnotationRole] | None = Field(
@@ -49,7 +49,7 @@ class AnnotationParams(BaseModel):
 
 @router.get(
     "/{article_id}/annotations",
-    response_model=Page[AnnotationPublic],
+    response_model=AnnotationPage,
     responses={
         200: {
             "description": "The annotations, as `application/json` (the API's page) or, for "

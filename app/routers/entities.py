@@ -7,12 +7,12 @@ from app.listing import NoQuery, QueryModel, fetch, read
 from app.params import ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import ENTITIES
-from app.schemas import EntityDetail, EntityPublic, Page
+from app.schemas import EntityDetail, EntityPage
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[EntityPublic])
+@router.get("", response_model=EntityPage)
 async def list_entities(
     params: Annotated[ListParams, Depends(QueryModel(ENTITIES.query))], connection: ConnectionDep, request: Request
 ) -> Response:

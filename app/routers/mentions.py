@@ -7,13 +7,13 @@ from app.listing import NoQuery, QueryModel, fetch, read
 from app.params import ListParams
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.resources import MENTIONS
-from app.schemas import MentionPublic, Page
+from app.schemas import MentionPage, MentionPublic
 
 MAX_DIGITS = 18  # any number a 64-bit id column can hold; a longer one is no mention, not a database error
 router = APIRouter(prefix="/v1/mentions", tags=["mentions"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[MentionPublic])
+@router.get("", response_model=MentionPage)
 async def list_mentions(
     params: Annotated[ListParams, Depends(QueryModel(MENTIONS.query))], connection: ConnectionDep, request: Request
 ) -> Response:

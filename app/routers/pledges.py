@@ -7,12 +7,12 @@ from app.listing import NoQuery, QueryModel, fetch, read
 from app.params import ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import PLEDGES
-from app.schemas import Page, PledgePublic
+from app.schemas import PledgePage, PledgePublic
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[PledgePublic])
+@router.get("", response_model=PledgePage)
 async def list_pledges(
     params: Annotated[ListParams, Depends(QueryModel(PLEDGES.query))], connection: ConnectionDep, request: Request
 ) -> Response:

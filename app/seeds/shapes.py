@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models import (
+    DatePrecision,
     EntityType,
     EventStatus,
     EventType,
     PledgeStatus,
-    Precision,
     QuoteKind,
 )
 
@@ -37,7 +37,7 @@ class DateIn(_Strict):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     value: str | None = None
-    precision: Precision | None = None
+    precision: DatePrecision | None = None
     earliest: str | None = None
     latest: str | None = None
     text: Ref | None = None
