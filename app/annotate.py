@@ -2,19 +2,21 @@
 in one statement.
 
 At load time (``store_annotations``, called by ``loader.store_documents``) each span (an evidence span of an
-article, quote, pledge or event, and each entity mention) becomes one ``annotation`` row with two renderings: the
-API's JSON (``AnnotationPublic``) and a W3C Web Annotation (``WebAnnotation``, for annotation tools). Rows are
+article, quote, pledge or event, and each entity mention) becomes one ``annotation`` row with the API's JSON
+(``AnnotationPublic``). The W3C Web Annotation of a row (``WebAnnotation``, for annotation tools) is built from it
+on request, with the article's text around the span read by the same statement: storing it too would take more
+room than the facts themselves (prefix, suffix and URLs repeated on every span). Rows are
 numbered in reading order (start, then the longer span first, so an enclosing span precedes what it contains),
 so a request reads an article's annotations by its id index in that order, filters in the join, and never sorts.
 """
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Final, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, outerjoin, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, insert, outerjoin, select
 
 from app.evidence import Utf16
 from app.models import Annotation, Article, Entity, Event, Evidence, Mention, Pledge, Quote
@@ -194,22 +196,6 @@ def _annotation_rows(connection: Connection, article_ids: Sequence[str]) -> list
                 "text": text[start:end],
             }
         )
-        web = WebAnnotation(
-            id=f"{url}#{role}-{start}-{end}",
-            motivation="identifying" if role == "mention" else "describing",
-            body=WebBody(source=url),
-            target=WebTarget(
-                source=f"/v1/articles/{article_id}",
-                selector=[
-                    TextQuoteSelector(
-                        exact=text[start:end],
-                        prefix=text[max(0, start - QUOTE_CONTEXT) : start],
-                        suffix=text[end : end + QUOTE_CONTEXT],
-                    ),
-                    TextPositionSelector(start=start, end=end),
-                ],
-            ),
-        )
         rows.append(
             {
                 "article_id": article_id,
@@ -219,7 +205,6 @@ def _annotation_rows(connection: Connection, article_ids: Sequence[str]) -> list
                 "role": role,
                 "entity_id": entity_id,
                 "doc": doc.model_dump_json(),
-                "web": web.model_dump_json(by_alias=True),
             }
         )
     return rows
@@ -240,13 +225,19 @@ FILTERS: dict[str, Callable[[], ColumnElement[bool]]] = {
 
 def statement(connection: Connection, filters: tuple[str, ...], web: bool) -> CompiledSQL:
     """The article (title) and its annotations that pass ``filters``, in reading order: one statement, whose
-    single row with no annotation says "no matches" and no row at all says "no such article"."""
+    single row with no annotation says "no matches" and no row at all says "no such article". For Web
+    Annotations, each row also has the text around its span (``substr`` counts code points on both backends)."""
     key = (connection.dialect.name, filters, web)
     compiled = _statements.get(key)
     if compiled is None:
         join = and_(ANNOTATION.article_id == ARTICLE.id, *(FILTERS[name]() for name in filters))
+        before = case((ANNOTATION.start > QUOTE_CONTEXT, ANNOTATION.start - QUOTE_CONTEXT), else_=0)
+        context = [
+            func.substr(ARTICLE.text, before + 1, ANNOTATION.start - before),
+            func.substr(ARTICLE.text, ANNOTATION.end + 1, QUOTE_CONTEXT),
+        ]
         query = (
-            select(ARTICLE.title, ANNOTATION.web if web else ANNOTATION.doc)
+            select(ARTICLE.title, ANNOTATION.doc, *(context if web else []))
             .select_from(outerjoin(Article.__table__, Annotation.__table__, join))  # type: ignore[attr-defined]
             .where(ARTICLE.id == bindparam("id"))
             .order_by(ANNOTATION.id)
@@ -273,16 +264,34 @@ def wants_web_annotations(accept: str | None) -> bool:
     return quality.get(LD_JSON, 0) > 0 and quality.get(LD_JSON, 0) >= quality.get("application/json", 0)
 
 
-def collection(article_id: str, title: str, items: Iterable[str | bytes]) -> bytes:
-    """The Web Annotation collection around its stored items."""
-    fragments = [orjson.Fragment(item) for item in items]
+def web_annotation(article_id: str, doc: str | bytes, prefix: str, suffix: str) -> dict[str, Any]:
+    """A stored annotation as a W3C Web Annotation (``WebAnnotation``): its fact is the body, its span the target."""
+    item = orjson.loads(doc)
+    start, end, url = item["start"], item["end"], item["url"]
+    return {
+        "id": f"{url}#{item['role']}-{start}-{end}",
+        "type": "Annotation",
+        "motivation": "identifying" if item["role"] == "mention" else "describing",
+        "body": {"type": "SpecificResource", "source": url},
+        "target": {
+            "source": f"/v1/articles/{article_id}",
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": item["text"], "prefix": prefix, "suffix": suffix},
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        },
+    }
+
+
+def collection(article_id: str, title: str, items: list[dict[str, Any]]) -> bytes:
+    """The Web Annotation collection (``WebAnnotationCollection``) of the article's annotations."""
     return orjson.dumps(
         {
             "@context": WEB_CONTEXT,
             "id": f"/v1/articles/{article_id}/annotations",
             "type": "AnnotationCollection",
             "label": f"Facts of “{title}”",
-            "total": len(fragments),
-            "first": {"type": "AnnotationPage", "startIndex": 0, "items": fragments},
+            "total": len(items),
+            "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
         }
     )

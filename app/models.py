@@ -248,7 +248,7 @@ class Evidence(SQLModel, table=True):
 
 class Annotation(SQLModel, table=True):
     """Every span of every fact of an article (evidence and mentions), rendered at load time for
-    ``/v1/articles/{id}/annotations``: the API's JSON (``doc``) and the W3C Web Annotation (``web``) of each."""
+    ``/v1/articles/{id}/annotations`` (``doc``: the API's JSON of each)."""
 
     # Numbered in reading order at load time: an article's annotations are read off this index in order.
     __table_args__ = (Index("ix_annotation_article_id", "article_id", "id"),)
@@ -260,7 +260,6 @@ class Annotation(SQLModel, table=True):
     role: str
     entity_id: str | None = Field(default=None, foreign_key="entity.id")
     doc: str
-    web: str
 
 
 class DatasetInfo(SQLModel, table=True):

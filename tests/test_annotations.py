@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.annotate import WebAnnotationCollection
 from app.backend import Target
 from app.loader import load
 from app.main import create_app
@@ -174,6 +175,7 @@ async def test_web_annotations_for_annotation_tools(client: httpx.AsyncClient) -
     assert "Accept" in web.headers["vary"]
     assert web.headers["etag"] != plain.headers["etag"]  # two representations, two validators
     body = web.json()
+    WebAnnotationCollection.model_validate(body)  # built on request: exactly the shape the document declares
     assert body["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert body["type"] == "AnnotationCollection"
     items = body["first"]["items"]

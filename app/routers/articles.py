@@ -81,10 +81,12 @@ async def list_annotations(
     rows = run(connection, annotate.statement(connection, tuple(bound), web), {"id": article_id, **bound})
     if not rows:
         raise ProblemError(404, f"There is no article {article_id!r}.")
-    items = [item for _, item in rows if item is not None]
+    found = [row for row in rows if row[1] is not None]
     headers = {"Vary": "Accept"}
     if web:
-        body = annotate.collection(article_id, rows[0][0], items)
-        return Response(body, media_type=annotate.LD_JSON, headers=headers)
-    page = {"data": [json_value(item) for item in items], "next_cursor": None, "next_url": None}
+        items = [annotate.web_annotation(article_id, doc, prefix, suffix) for _, doc, prefix, suffix in found]
+        return Response(
+            annotate.collection(article_id, rows[0][0], items), media_type=annotate.LD_JSON, headers=headers
+        )
+    page = {"data": [json_value(doc) for _, doc in found], "next_cursor": None, "next_url": None}
     return json_response(page, headers)

@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("entity_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("doc", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("web", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], name=op.f("fk_annotation_article_id_article")),
         sa.ForeignKeyConstraint(["entity_id"], ["entity.id"], name=op.f("fk_annotation_entity_id_entity")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_annotation")),
