@@ -36,10 +36,16 @@ $(INSTALLED): requirements-dev.lock pyproject.toml
 run: $(RUNTIME)  ## serve the API on http://127.0.0.1:8000 (builds the database first if needed)
 	$(BIN)/python -m app.cli serve
 
-test: $(INSTALLED) chromium  ## the whole test suite, including the docs page in headless Chromium
+# axe-core, which the reader page's accessibility test injects into Chromium: pinned in tests/browser.
+AXE := tests/browser/node_modules/.package-lock.json
+$(AXE): tests/browser/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test: $(INSTALLED) chromium $(AXE)  ## the whole test suite, including the docs and reader pages in headless Chromium
 	$(BIN)/python -m pytest
 
-test-postgres: $(INSTALLED) chromium  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
+test-postgres: $(INSTALLED) chromium $(AXE)  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
 	ARTICLE_FACTS_TEST_DATABASE_URL="$${ARTICLE_FACTS_TEST_DATABASE_URL:-$$(.ci/postgres)}" $(BIN)/python -m pytest
 
 lint: $(INSTALLED)
@@ -98,8 +104,8 @@ soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with 
 	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules tests/browser/node_modules
 
-coverage: $(INSTALLED) chromium  ## the test suite under coverage, with a report
+coverage: $(INSTALLED) chromium $(AXE)  ## the test suite under coverage, with a report
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --skip-covered

@@ -89,5 +89,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After"],
         allow_credentials=False,  # public data: a browser never sends cookies or auth along, whatever the origin
     )
-    app.add_middleware(Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"))
+    app.add_middleware(
+        Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"), reader_paths=("/articles", "/reader-static/")
+    )
     return app

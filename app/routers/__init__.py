@@ -1,7 +1,7 @@
 """The HTTP routes: one module per resource (a list and a detail, declared in ``app/resources.py``), plus search
 and the index and health check (``meta``)."""
 
-from app.routers import articles, entities, events, mentions, meta, pledges, quotes, search
+from app.routers import articles, entities, events, mentions, meta, pledges, quotes, reader, search
 
 ROUTERS = (
     meta.router,
@@ -12,4 +12,5 @@ ROUTERS = (
     pledges.router,
     events.router,
     search.router,
+    reader.router,
 )
