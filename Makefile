@@ -16,7 +16,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # PYTHONDONTWRITEBYTECODE is set (as on our machines and in the Docker image), a third of serve's start-up.
 COMPILE = $(BIN)/python -m compileall -q app
 
-.PHONY: run test test-postgres lint lint-openapi typecheck check load lock chromium node clean coverage soak bench wrk
+.PHONY: run test test-postgres lint lint-openapi client-typescript typecheck check load lock chromium node clean coverage soak bench wrk
 
 $(RUNTIME): requirements.lock
 	@$(ENSURE_VENV)
@@ -64,6 +64,19 @@ lint-openapi: $(INSTALLED) $(LINT_OPENAPI)/node_modules/.package-lock.json  ## l
 	cd $(LINT_OPENAPI) && npx --no-install redocly lint openapi.json --config redocly.yaml --max-problems 50
 	cd $(LINT_OPENAPI) && npx --no-install spectral lint openapi.json --ruleset .spectral.yaml --fail-severity warn
 
+# The typed TypeScript client (clients/typescript): types generated from the OpenAPI document must match the
+# committed ones, the code compiles under tsc --strict, and its example runs against a live server.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd $(TS_CLIENT) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+client-typescript: $(INSTALLED) $(TS_CLIENT)/node_modules/.package-lock.json  ## check the TypeScript client
+	$(BIN)/python -m tools.openapi $(TS_CLIENT)/openapi.json
+	cd $(TS_CLIENT) && npm run --silent generate && git diff --exit-code -- src/schema.d.ts
+	cd $(TS_CLIENT) && npx --no-install tsc --strict --noEmit -p . && npx --no-install tsc -p .
+	$(BIN)/python -m tools.with_server node $(TS_CLIENT)/build/example.js {base}
+
 node:  ## Debian's Node.js and npm, for the OpenAPI linters
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
@@ -104,7 +117,7 @@ soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with 
 	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules tests/browser/node_modules
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules tests/browser/node_modules $(TS_CLIENT)/node_modules $(TS_CLIENT)/build
 
 coverage: $(INSTALLED) chromium $(AXE)  ## the test suite under coverage, with a report
 	$(BIN)/coverage run -m pytest
