@@ -1,4 +1,4 @@
-"""An article's annotations against a 50-quote page (issue 10), and what "show article X with its facts
+"""An article's annotations and reader page against a 50-quote page (issue 10), and what "show article X with its facts
 highlighted" costs a front end: calls and bytes, the way it had to be done before the annotations, and after.
 
     .venv/bin/python benchmarks/annotations.py --db data/bench/synth-100k.sqlite3 [--seconds 10] [--rounds 3]
@@ -82,6 +82,7 @@ def main() -> int:
             "a page of 50 quotes": (f"{base}/v1/quotes?limit=50", None),
             "annotations of the busiest article": (f"{base}/v1/articles/{article}/annotations", None),
             "the same as Web Annotations (JSON-LD)": (f"{base}/v1/articles/{article}/annotations", ld),
+            "its reader page (HTML)": (f"{base}/articles/{article}", None),
         }
         sizes = {
             name: len(httpx.get(url, headers=dict([h.split(": ")]) if h else None).content)
