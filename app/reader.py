@@ -8,6 +8,7 @@ a link to the innermost fact covering it, carrying every fact and annotation tha
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -54,17 +55,23 @@ def anchor(kind: str, fact_id: str) -> str:
 
 
 def segments(text: str, annotations: Sequence[dict[str, Any]]) -> list[Segment]:
-    """``text`` cut at every boundary of the highlighted annotations, each piece with what covers it."""
-    shown = [(i, a) for i, a in enumerate(annotations) if a["type"] in KINDS and a["end"] > a["start"]]
-    bounds = sorted({0, len(text), *(a["start"] for _, a in shown), *(a["end"] for _, a in shown)})
+    """``text`` cut at every boundary of the highlighted annotations, each piece with what covers it (one sweep
+    over the boundaries, keeping the spans open at each)."""
+    starts: dict[int, list[int]] = defaultdict(list)
+    ends: dict[int, list[int]] = defaultdict(list)
+    for i, a in enumerate(annotations):
+        if a["type"] in KINDS and a["end"] > a["start"]:
+            starts[a["start"]].append(i)
+            ends[a["end"]].append(i)
+    open_spans: set[int] = set()
     pieces = []
-    for lo, hi in pairwise(bounds):
-        covering = sorted(
-            ((i, a) for i, a in shown if a["start"] <= lo and hi <= a["end"]), key=lambda c: c[1]["end"] - c[1]["start"]
-        )
-        facts = list(dict.fromkeys(anchor(a["type"], a["id"]) for _, a in covering))
-        kinds = sorted({a["type"] for _, a in covering})
-        pieces.append(Segment(text[lo:hi], sorted(i for i, _ in covering), facts, kinds))
+    for lo, hi in pairwise(sorted({0, len(text), *starts, *ends})):
+        open_spans.difference_update(ends.get(lo, ()))
+        open_spans.update(starts.get(lo, ()))
+        covering = sorted(open_spans, key=lambda i: annotations[i]["end"] - annotations[i]["start"])
+        facts = list(dict.fromkeys(anchor(annotations[i]["type"], annotations[i]["id"]) for i in covering))
+        kinds = sorted({annotations[i]["type"] for i in covering})
+        pieces.append(Segment(text[lo:hi], sorted(covering), facts, kinds))
     return pieces
 
 
