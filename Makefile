@@ -16,7 +16,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # PYTHONDONTWRITEBYTECODE is set (as on our machines and in the Docker image), a third of serve's start-up.
 COMPILE = $(BIN)/python -m compileall -q app
 
-.PHONY: run test test-postgres lint typecheck check load lock chromium clean coverage soak bench wrk
+.PHONY: run test test-postgres lint lint-openapi client-typescript typecheck check load lock chromium node clean coverage soak bench wrk
 
 $(RUNTIME): requirements.lock
 	@$(ENSURE_VENV)
@@ -36,15 +36,49 @@ $(INSTALLED): requirements-dev.lock pyproject.toml
 run: $(RUNTIME)  ## serve the API on http://127.0.0.1:8000 (builds the database first if needed)
 	$(BIN)/python -m app.cli serve
 
-test: $(INSTALLED) chromium  ## the whole test suite, including the docs page in headless Chromium
+# axe-core, which the reader page's accessibility test injects into Chromium: pinned in tests/browser.
+AXE := tests/browser/node_modules/.package-lock.json
+$(AXE): tests/browser/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test: $(INSTALLED) chromium $(AXE)  ## the whole test suite, including the docs and reader pages in headless Chromium
 	$(BIN)/python -m pytest
 
-test-postgres: $(INSTALLED) chromium  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
+test-postgres: $(INSTALLED) chromium $(AXE)  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
 	ARTICLE_FACTS_TEST_DATABASE_URL="$${ARTICLE_FACTS_TEST_DATABASE_URL:-$$(.ci/postgres)}" $(BIN)/python -m pytest
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The OpenAPI document, linted by Redocly CLI (recommended rules) and Spectral (spectral:oas), both pinned in
+# tools/openapi-lint/package-lock.json; what either still reports fails (a rule turned off says why in its config).
+LINT_OPENAPI := tools/openapi-lint
+$(LINT_OPENAPI)/node_modules/.package-lock.json: $(LINT_OPENAPI)/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd $(LINT_OPENAPI) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+lint-openapi: $(INSTALLED) $(LINT_OPENAPI)/node_modules/.package-lock.json  ## lint the OpenAPI document
+	$(BIN)/python -m tools.openapi $(LINT_OPENAPI)/openapi.json
+	cd $(LINT_OPENAPI) && npx --no-install redocly lint openapi.json --config redocly.yaml --max-problems 50
+	cd $(LINT_OPENAPI) && npx --no-install spectral lint openapi.json --ruleset .spectral.yaml --fail-severity warn
+
+# The typed TypeScript client (clients/typescript): types generated from the OpenAPI document must match the
+# committed ones, the code compiles under tsc --strict, and its example runs against a live server.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.package-lock.json: $(TS_CLIENT)/package-lock.json
+	@$(MAKE) --no-print-directory node
+	cd $(TS_CLIENT) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+client-typescript: $(INSTALLED) $(TS_CLIENT)/node_modules/.package-lock.json  ## check the TypeScript client
+	$(BIN)/python -m tools.openapi $(TS_CLIENT)/openapi.json
+	cd $(TS_CLIENT) && npm run --silent generate && git diff --exit-code -- src/schema.d.ts
+	cd $(TS_CLIENT) && npx --no-install tsc --strict --noEmit -p . && npx --no-install tsc -p .
+	$(BIN)/python -m tools.with_server node $(TS_CLIENT)/build/example.js {base}
+
+node:  ## Debian's Node.js and npm, for the OpenAPI linters
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
@@ -83,8 +117,8 @@ soak: $(INSTALLED)  ## DURATION seconds at half the measured maximum rate, with 
 	$(BIN)/python benchmarks/soak.py --duration $(DURATION)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache $(LINT_OPENAPI)/node_modules tests/browser/node_modules $(TS_CLIENT)/node_modules $(TS_CLIENT)/build
 
-coverage: $(INSTALLED) chromium  ## the test suite under coverage, with a report
+coverage: $(INSTALLED) chromium $(AXE)  ## the test suite under coverage, with a report
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report --skip-covered

@@ -5,6 +5,7 @@ so an offset into the folded text is the same offset into the verbatim text.
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 _FOLD = str.maketrans(
@@ -27,6 +28,23 @@ class Span:
     start: int
     end: int
     text: str
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class Utf16:
+    """Code-point offsets into ``text`` -> UTF-16 code-unit offsets, what JavaScript's ``String.slice`` takes.
+
+    A character outside the Basic Multilingual Plane (an emoji, 𝐀) is one code point but two UTF-16 units, so
+    each such character before an offset moves it one unit on; in a text without any, both offsets are equal.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)] if not text.isascii() else []
+
+    def __call__(self, offset: int) -> int:
+        return offset + bisect_left(self.astral, offset) if self.astral else offset
 
 
 class EvidenceError(ValueError):

@@ -96,13 +96,15 @@ def compiled(connection: Connection, resource: Resource, key: Hashable, build: C
     return statement
 
 
-def get(connection: Connection, resource: Resource, item_id: str) -> Any:
-    """One row by id, or a 404 problem. Only a slug can be an id, so nothing else is looked up: PostgreSQL
-    refuses a NUL byte in a text parameter with an error, where the answer is simply "no such item"."""
+def get(connection: Connection, resource: Resource, item_id: str | int) -> Any:
+    """One row by id, or a 404 problem. Only a slug (or a number, validated by its route) can be an id, so nothing
+    else is looked up: PostgreSQL refuses a NUL byte in a text parameter with an error, where the answer is simply
+    "no such item"."""
     build = lambda: select(*resource.columns).where(resource.id_column == bindparam("id"))  # noqa: E731
-    rows = run(connection, compiled(connection, resource, "get", build), {"id": item_id}) if is_slug(item_id) else []
+    valid = isinstance(item_id, int) or is_slug(item_id)
+    rows = run(connection, compiled(connection, resource, "get", build), {"id": item_id}) if valid else []
     if not rows:
-        raise ProblemError(404, f"There is no {resource.kind} {item_id!r}.")
+        raise ProblemError(404, f"There is no {resource.kind} {str(item_id)!r}.")
     return rows[0]
 
 
@@ -117,7 +119,9 @@ def representation(request: Request, params: Representable, model: type[BaseMode
     return Representation(chosen, model, frozenset(params.fields) if params.fields else None)
 
 
-def read(connection: Connection, resource: Resource, item_id: str, params: Representable, request: Request) -> Response:
+def read(
+    connection: Connection, resource: Resource, item_id: str | int, params: Representable, request: Request
+) -> Response:
     """One item as asked for, or a 404 problem (a 406 before any database work)."""
     assert resource.detail_model is not None  # set by Resource
     shown = representation(request, params, resource.detail_model)
@@ -278,7 +282,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
     filters = tuple(bound)
     search: str | None = None
     if params.q is not None:
-        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.kind
+        bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
 
     sort = parse_sort(resource, params.sort)
@@ -292,7 +296,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         where = [resource.filters[name].condition(name) for name in filters]
         if search is not None:
             where.append(
-                resource.id_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
+                resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
             )
         return where
 

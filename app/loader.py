@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from app import fts
+from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.resources import RESOURCES
@@ -115,7 +116,7 @@ DOCUMENTS_BATCH = 500
 def store_documents(connection: Connection, progress: Callable[[int], object] | None = None) -> None:
     """Fill the ``doc`` column of every fact with its public JSON (``app/render.py``), inside the load's
     transaction: the data only changes when a load replaces it, so the API never assembles a fact from five tables
-    on a request, and a list page is one indexed query."""
+    on a request, and a list page is one indexed query. Then every article's annotations (``app/annotate.py``)."""
     for resource in RESOURCES:
         table = resource.table.__table__  # type: ignore[attr-defined]
         store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"))
@@ -130,6 +131,7 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
             )
             if progress:
                 progress(len(docs))
+    store_annotations(connection)
 
 
 def needs_build(seeds: Path, target: Target) -> str | None:

@@ -30,7 +30,7 @@ MIN_COMPRESSED_BYTES = 500
 
 
 def _operation_id(route: APIRoute) -> str:
-    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+    return openapi.operation_id(route.name)
 
 
 @asynccontextmanager
@@ -59,9 +59,11 @@ def create_app(db: Target | None = None) -> FastAPI:
             "Entities, quotes, pledges and events curated from news articles. Every fact carries `evidence`: "
             "`[start, end)` offsets in Unicode code points into the article's verbatim `text` "
             "(`GET /v1/articles/{id}`), so a client can highlight it. Lists page with an opaque `cursor`; "
-            "errors are RFC 9457 problem documents; every GET has an ETag."
+            "errors are RFC 9457 problem documents; every GET has an ETag. Compatibility within `/v1`: fields and "
+            "enum values may be added, never removed, renamed or retyped; clients must ignore fields they do not know."
         ),
         generate_unique_id_function=_operation_id,
+        servers=[{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine"}],
         openapi_tags=[
             *({"name": resource.name, "description": resource.description} for resource in RESOURCES),
             {"name": "search", "description": "Full-text search across everything."},
@@ -95,5 +97,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         expose_headers=["ETag", "Link", "X-Request-ID", "Retry-After", "X-Total-Count"],
         allow_credentials=False,  # public data: a browser never sends cookies or auth along, whatever the origin
     )
-    app.add_middleware(Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"))
+    app.add_middleware(
+        Envelope, docs_paths=("/docs", "/redoc", "/static-offline-docs"), reader_paths=("/articles", "/reader-static/")
+    )
     return app

@@ -30,6 +30,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
+from app.annotate import LD_JSON, wants_web_annotations
 from app.backend import ServedDatabase
 from app.formats import from_accept
 from app.logs import REQUEST_ID
@@ -44,6 +45,12 @@ DOCS_CSP = (
     "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The reader pages (/articles) run their own script and style sheet and nothing else: no inline script or style
+# (the JSON-LD block is data, which no script-src governs), nothing from elsewhere.
+READER_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -65,11 +72,13 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
 class Envelope:
     """The request id, security headers, access log and last-resort error answer, for every HTTP request."""
 
-    def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, docs_paths: tuple[str, ...], reader_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.docs_paths = docs_paths
+        self.reader_paths = reader_paths
         self.api_headers = _raw({**SECURITY_HEADERS, "Content-Security-Policy": API_CSP})
         self.docs_headers = _raw({**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP})
+        self.reader_headers = _raw({**SECURITY_HEADERS, "Content-Security-Policy": READER_CSP})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,7 +88,16 @@ class Envelope:
         request_id = _request_id(scope)
         token = REQUEST_ID.set(request_id)
         method = scope["method"]  # before HeadAsGet turns HEAD into GET
-        extra = [*(self.docs_headers if scope["path"].startswith(self.docs_paths) else self.api_headers)]
+        path = scope["path"]
+        extra = [
+            *(
+                self.docs_headers
+                if path.startswith(self.docs_paths)
+                else self.reader_headers
+                if self.reader_paths and path.startswith(self.reader_paths)
+                else self.api_headers
+            )
+        ]
         extra.append((b"x-request-id", request_id.encode()))
         status = 0
 
@@ -209,8 +227,10 @@ class ConditionalGet:
             await self.app(scope, receive, send)
             return
         request_headers = Headers(scope=scope)
-        chosen = from_accept(request_headers.get("accept"))
-        request_key = f"{API_VERSION}\0{chosen}\0{scope['path']}?".encode() + scope["query_string"]
+        accept = request_headers.get("accept")
+        request_key = f"{API_VERSION}\0{from_accept(accept)}\0{scope['path']}?".encode() + scope["query_string"]
+        if wants_web_annotations(accept):  # the annotations' own negotiated representation
+            request_key += b"\0" + LD_JSON.encode()
         try:
             version = self.database.info().version
         except ProblemError as exc:  # no database to serve: a 503, as the routes would answer

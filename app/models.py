@@ -6,10 +6,11 @@ study has no earliest day) is stored as 0001-01-01 or 9999-12-31, so range filte
 """
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, BigInteger, Index, MetaData
 from sqlmodel import Field, SQLModel
+from typing_extensions import TypeAliasType
 
 # Constraint names that are stable across backends, so migrations can drop and alter them by name.
 SQLModel.metadata = MetaData(
@@ -30,25 +31,53 @@ DateObject = dict[str, Any]
 MAX_ID_LENGTH = 100
 MAX_LABEL_LENGTH = 200
 
-# The vocabularies of the enum-like columns, shared by the seed validation and the API.
-EntityType = Literal["person", "country", "organization", "place", "group"]
-QuoteKind = Literal["direct", "partial", "indirect"]
-PledgeStatus = Literal["new", "previously_announced", "reaffirmed"]
-EventStatus = Literal["occurred", "planned"]
-EventType = Literal[
-    "meeting",
-    "visit",
-    "trip",
-    "press_conference",
-    "statement",
-    "vote",
-    "study",
-    "sanctions_decision",
-    "war",
-    "anniversary",
-    "announcement",
+# The vocabularies of the enum-like columns, shared by the seed validation and the API. Each is a named type
+# alias: the OpenAPI document then declares it once as a component (`EventType`) that every field using it refers
+# to, so a generated client gets one named enum per vocabulary, while values stay plain strings in Python.
+EntityType = TypeAliasType("EntityType", Literal["person", "country", "organization", "place", "group"])
+QuoteKind = TypeAliasType("QuoteKind", Literal["direct", "partial", "indirect"])
+PledgeStatus = TypeAliasType("PledgeStatus", Literal["new", "previously_announced", "reaffirmed"])
+EventStatus = TypeAliasType("EventStatus", Literal["occurred", "planned"])
+EventType = TypeAliasType(
+    "EventType",
+    Literal[
+        "meeting",
+        "visit",
+        "trip",
+        "press_conference",
+        "statement",
+        "vote",
+        "study",
+        "sanctions_decision",
+        "war",
+        "anniversary",
+        "announcement",
+    ],
+)
+DatePrecision = TypeAliasType("DatePrecision", Literal["day", "week", "month", "year"])
+# What part of a fact a span of evidence supports; an annotation adds `mention` (an entity's evidence).
+_EvidenceRoles = Literal[
+    "title",
+    "publisher",
+    "published_on",
+    "text",
+    "attribution",
+    "said_on",
+    "amount",
+    "purpose",
+    "announced_on",
+    "initiative",
+    "date",
+    "support",
 ]
-Precision = Literal["day", "week", "month", "year"]
+EvidenceRole = TypeAliasType("EvidenceRole", _EvidenceRoles)
+AnnotationRole = TypeAliasType("AnnotationRole", Literal[_EvidenceRoles, "mention"])
+FactType = TypeAliasType("FactType", Literal["article", "entity", "quote", "pledge", "event"])  # each resource's kind
+
+
+def values_of(vocabulary: Any) -> tuple[str, ...]:
+    """The strings of a vocabulary above, in order."""
+    return tuple(get_args(vocabulary.__value__))
 
 
 class Entity(SQLModel, table=True):
@@ -103,13 +132,17 @@ class Article(SQLModel, table=True):
 class Mention(SQLModel, table=True):
     """One occurrence of an entity in an article: the entity's evidence."""
 
-    __table_args__ = (Index("ix_mention_entity_id_article", "entity_id", "article_id", "start"),)
+    __table_args__ = (
+        Index("ix_mention_entity_id_article", "entity_id", "article_id", "start"),
+        Index("ix_mention_article_id_id", "article_id", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
     entity_id: str = Field(foreign_key="entity.id")
     start: int
     end: int
     text: str
+    doc: str | None = None  # the API's JSON of this mention, rendered at load time (see render.py)
 
 
 class Quote(SQLModel, table=True):
@@ -217,6 +250,22 @@ class Evidence(SQLModel, table=True):
     start: int
     end: int
     text: str
+
+
+class Annotation(SQLModel, table=True):
+    """Every span of every fact of an article (evidence and mentions), rendered at load time for
+    ``/v1/articles/{id}/annotations`` (``doc``: the API's JSON of each)."""
+
+    # Numbered in reading order at load time: an article's annotations are read off this index in order.
+    __table_args__ = (Index("ix_annotation_article_id", "article_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: str = Field(foreign_key="article.id")
+    start: int
+    end: int
+    fact_type: str
+    role: str
+    entity_id: str | None = Field(default=None, foreign_key="entity.id")
+    doc: str
 
 
 class DatasetInfo(SQLModel, table=True):

@@ -21,17 +21,21 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 
+from app import annotate
 from app.backend import ServedDatabase
 from app.listing import QueryModel, document
-from app.models import MAX_ID_LENGTH
+from app.models import MAX_ID_LENGTH, Annotation
 from app.params import SLUG
 from app.problems import PROBLEM_JSON, ProblemError
 from app.resources import RESOURCES, Resource
 from app.routers import ROUTERS
-from app.sql import json_value
+from app.sql import json_value, run
 
 LISTS = {f"/v1/{resource.name}" for resource in RESOURCES}
+ANNOTATIONS = "/v1/articles/{article_id}/annotations"
+ANNOTATIONS_SHOWN = 3  # the example shows the first few of an article's annotations
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
     "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
@@ -93,24 +97,31 @@ def _sort_pattern(resource: Resource) -> str:
     return rf"^(?!{twice}){item}(?:,{item})*$"
 
 
+def operation_id(route_name: str) -> str:
+    """A route's operation id, what generated clients name their methods: ``list_quotes`` -> ``listQuotes``,
+    ``read_quote`` -> ``getQuote``."""
+    verb, *words = route_name.split("_")
+    return ("get" if verb == "read" else verb) + "".join(word.title() for word in words)
+
+
 def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
     """operationId -> the links of its 200 response (OpenAPI 3.1 link objects)."""
-    read = {resource.name: (f"{resource.name}-read_{resource.kind}", f"{resource.kind}_id") for resource in RESOURCES}
+    read = {resource.name: (operation_id(f"read_{resource.kind}"), f"{resource.kind}_id") for resource in RESOURCES}
 
     def to(name: str, pointer: str) -> dict[str, Any]:
         operation, parameter = read[name]
         return {"operationId": operation, "parameters": {parameter: f"$response.body#{pointer}"}}
 
     def filtered(name: str, parameter: str) -> dict[str, Any]:
-        return {"operationId": f"{name}-list_{name}", "parameters": {parameter: "$response.body#/id"}}
+        return {"operationId": operation_id(f"list_{name}"), "parameters": {parameter: "$response.body#/id"}}
 
     links: dict[str, dict[str, dict[str, Any]]] = {}
     for resource in RESOURCES:
         name = resource.name
-        links[f"{name}-list_{name}"] = {
+        links[operation_id(f"list_{name}")] = {
             "FirstItem": to(name, "/data/0/id"),
             "NextPage": {
-                "operationId": f"{name}-list_{name}",
+                "operationId": operation_id(f"list_{name}"),
                 "parameters": {
                     "cursor": "$response.body#/next_cursor",
                     "sort": "$request.query.sort",
@@ -137,7 +148,9 @@ def _operation_links() -> dict[str, dict[str, dict[str, Any]]]:
         "PledgesGiven": filtered("pledges", "donor"),
         "PledgesReceived": filtered("pledges", "recipient"),
         "Events": filtered("events", "participant"),
+        "Mentions": filtered("mentions", "entity"),
     }
+    links[read["mentions"][0]] = {"Entity": to("entities", "/entity/id"), "Article": to("articles", "/article")}
     return links
 
 
@@ -205,6 +218,11 @@ def _examples(database: ServedDatabase) -> dict[str, Any]:
             page = {"data": [json_value(row.doc)], "next_cursor": None, "next_url": None}
             examples[f"/v1/{resource.name}"] = page
             examples[resource.url("{" + resource.kind + "_id}")] = orjson.Fragment(document(connection, resource, row))
+        article = connection.execute(select(col(Annotation.article_id)).order_by(col(Annotation.id)).limit(1)).scalar()
+        if article is not None:
+            rows = run(connection, annotate.statement(connection, (), web=False), {"id": article})
+            page = {"data": [json_value(doc) for _, doc in rows[:ANNOTATIONS_SHOWN]], "next_cursor": None}
+            examples[ANNOTATIONS] = {**page, "next_url": None}
     sent: dict[str, Any] = orjson.loads(orjson.dumps(examples))
     return sent  # exactly what the routes send (stored JSON embedded as is)
 
@@ -260,6 +278,11 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                     }
         for resource in RESOURCES:
             _representations(schema, resource)
+        web = annotate.WebAnnotationCollection.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}", mode="serialization"
+        )
+        schema["components"]["schemas"].update({**web.pop("$defs"), "WebAnnotationCollection": web})
+        schema["security"] = []  # public, read-only data: no operation needs credentials
         for unused in ("HTTPValidationError", "ValidationError"):
             schema["components"]["schemas"].pop(unused, None)
         app.openapi_schema = schema

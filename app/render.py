@@ -19,7 +19,9 @@ from sqlalchemy import Connection, Row, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
+from app.evidence import Utf16
 from app.models import (
+    Article,
     Entity,
     EntityAffiliation,
     EntityAlias,
@@ -31,7 +33,16 @@ from app.models import (
     PledgeRecipient,
     QuoteMention,
 )
-from app.schemas import ArticleDetail, ArticlePublic, EntityDetail, EntityPublic, EventPublic, PledgePublic, QuotePublic
+from app.schemas import (
+    ArticleDetail,
+    ArticlePublic,
+    EntityDetail,
+    EntityPublic,
+    EventPublic,
+    MentionPublic,
+    PledgePublic,
+    QuotePublic,
+)
 from app.sql import Prepared, in_values, json_value, values
 
 Rows = Sequence[Row[Any]]
@@ -69,11 +80,12 @@ AFFILIATIONS = Prepared(
         .order_by(col(EntityAffiliation.id))
     )
 )
+ARTICLE_TEXTS = Prepared(lambda: select(Article.id, Article.text).where(in_values(Article.id, "ids")))
 MENTIONS_OF_ENTITY = Prepared(
     lambda: (
-        select(Mention.article_id, Mention.start, Mention.end, Mention.text)
+        select(Mention.doc)
         .where(Mention.entity_id == bindparam("id"))
-        .order_by(col(Mention.article_id), col(Mention.start))
+        .order_by(col(Mention.article_id), col(Mention.start), col(Mention.id))
         .limit(bindparam("limit"))
     )
 )
@@ -122,12 +134,29 @@ def event_summaries(connection: Connection, ids: Iterable[str | None]) -> dict[s
     return {id_: {"id": id_, "title": title, "type": type_} for id_, title, type_ in rows}
 
 
+def utf16_offsets(connection: Connection, article_ids: Iterable[str]) -> dict[str, Utf16]:
+    """article id -> its code-point to UTF-16 offset map, for the spans of those articles."""
+    return {id_: Utf16(text) for id_, text in ARTICLE_TEXTS(connection, ids=values(set(article_ids)))}
+
+
+def span(article: str, start: int, end: int, text: str, utf16: Utf16) -> dict[str, Any]:
+    """A span's offsets both ways: code points (Python) and UTF-16 code units (JavaScript)."""
+    return {
+        "article": article,
+        "start": start,
+        "end": end,
+        "start_utf16": utf16(start),
+        "end_utf16": utf16(end),
+        "text": text,
+    }
+
+
 def evidence(connection: Connection, subject_type: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for subject_id, article_id, role, start, end, text in EVIDENCE_OF(
-        connection, subject_type=subject_type, ids=values(set(ids))
-    ):
-        found[subject_id].append({"article": article_id, "role": role, "start": start, "end": end, "text": text})
+    rows = EVIDENCE_OF(connection, subject_type=subject_type, ids=values(set(ids)))
+    offsets = utf16_offsets(connection, (row.article_id for row in rows))
+    for subject_id, article_id, role, start, end, text in rows:
+        found[subject_id].append({"role": role, **span(article_id, start, end, text, offsets[article_id])})
     return found
 
 
@@ -184,6 +213,22 @@ def entities(connection: Connection, rows: Rows, url: Url) -> list[BaseModel]:
             }
         )
         for e in rows
+    ]
+
+
+def mentions(connection: Connection, rows: Rows, url: Url) -> list[BaseModel]:
+    summaries = entity_summaries(connection, [m.entity_id for m in rows])
+    offsets = utf16_offsets(connection, [m.article_id for m in rows])
+    return [
+        MentionPublic.model_validate(
+            {
+                "id": m.id,
+                **span(m.article_id, m.start, m.end, m.text, offsets[m.article_id]),
+                "entity": summaries[m.entity_id],
+                "url": url(m.id),
+            }
+        )
+        for m in rows
     ]
 
 
@@ -300,10 +345,9 @@ def entity_detail(connection: Connection, row: Row[Any]) -> bytes:
             "affiliations": [
                 {"role": role, "organization": organizations.get(org) if org else None} for role, org in affiliations
             ],
-            "mentions": [
-                {"article": article, "start": start, "end": end, "text": text} for article, start, end, text in mentions
-            ],
+            "mentions": [orjson.loads(doc) for (doc,) in mentions],
             "links": {
+                "mentions": f"/v1/mentions?entity={row.id}",
                 "quotes": f"/v1/quotes?speaker={row.id}",
                 "quotes_mentioning": f"/v1/quotes?mentions={row.id}",
                 "pledges_given": f"/v1/pledges?donor={row.id}",

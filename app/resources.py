@@ -58,6 +58,7 @@ from app.schemas import (
     EntityDetail,
     EntityPublic,
     EventPublic,
+    MentionPublic,
     PledgePublic,
     QuotePublic,
 )
@@ -79,6 +80,9 @@ class Resource:
     detail: Callable[[Connection, Row[Any]], bytes] | None = None  # what a detail adds at request time, if anything
     detail_model: type[BaseModel] | None = None  # the detail's shape, when it adds to the list's
     item_query: type[ItemParams] = field(init=False)  # what a detail accepts
+    # What `q` matches: the indexed text of this kind's items, found by this column (default: its own, by id).
+    search_kind: str = ""
+    search_column: Any = None
     filters: dict[str, Filter] = field(init=False)
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
@@ -90,12 +94,14 @@ class Resource:
         self.item_query = with_fields(ItemParams, self.detail_model)
         self.filters = filters_of(self.query)
         self.id_column = cast(Any, self.table).id
+        self.search_kind = self.search_kind or self.kind
+        self.search_column = self.id_column if self.search_column is None else self.search_column
         self.columns = list(cast(Any, self.table).__table__.columns)
         keys = {"id", "doc", *(column.key for column in self.sorts.values())}
         self.page_columns = [column for column in self.columns if column.key in keys]
         self.sorts = {**self.sorts, "id": self.id_column}
 
-    def url(self, item_id: str) -> str:
+    def url(self, item_id: str | int) -> str:
         return f"/v1/{self.name}/{item_id}"
 
 
@@ -133,6 +139,15 @@ class EntityFilter(ListParams):
     )
     country_code__in: Annotated[CommaList[CountryCode] | None, In(Entity.country_code)] = Field(
         None, description="Only entities with one of these country codes.", examples=[["KZ", "UZ"]]
+    )
+
+
+class MentionFilter(ListParams):
+    article: Annotated[Slug | None, Eq(Mention.article_id)] = Field(
+        None, description="Only mentions in this article.", examples=[ARTICLE_EXAMPLE]
+    )
+    entity: Annotated[Slug | None, Eq(Mention.entity_id)] = Field(
+        None, description="Only mentions of this entity id.", examples=["antony-blinken"]
     )
 
 
@@ -265,6 +280,20 @@ ENTITIES = Resource(
     detail_model=EntityDetail,
     detail=render.entity_detail,
 )
+MENTIONS = Resource(
+    name="mentions",
+    kind="mention",
+    description="Each occurrence of an entity in an article: the entities' evidence.",
+    table=Mention,
+    query=MentionFilter,
+    # Mentions are numbered in reading order, so the id tie-breaker keeps an article's mentions in that order.
+    sorts={"article": Mention.article_id, "entity": Mention.entity_id},
+    default_sort="article",
+    render=render.mentions,
+    model=MentionPublic,
+    search_kind="entity",  # mentions have no words of their own: `q` finds the entities, as /v1/entities does
+    search_column=Mention.entity_id,
+)
 QUOTES = Resource(
     name="quotes",
     kind="quote",
@@ -299,5 +328,5 @@ EVENTS = Resource(
     model=EventPublic,
 )
 
-RESOURCES = (ARTICLES, ENTITIES, QUOTES, PLEDGES, EVENTS)
+RESOURCES = (ARTICLES, ENTITIES, MENTIONS, QUOTES, PLEDGES, EVENTS)
 BY_KIND = {resource.kind: resource for resource in RESOURCES}

@@ -4,17 +4,46 @@ Tables live in ``models.py``; these are the JSON shapes built from them (entity 
 summaries, evidence attached, dates as objects), which differ enough from the rows to be their own classes.
 """
 
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.models import EntityType, EventStatus, PledgeStatus, Precision, QuoteKind
+from app.models import (
+    AnnotationRole,
+    DatePrecision,
+    EntityType,
+    EventStatus,
+    EventType,
+    EvidenceRole,
+    FactType,
+    PledgeStatus,
+    QuoteKind,
+)
 
 T = TypeVar("T")
+# A day or a moment as the API writes it (ISO 8601 text), declared with its format for generated clients.
+IsoDay = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def open_to_additions(schema: dict[str, Any]) -> None:
+    """A response schema says nothing of fields it does not list: clients generated from it must accept fields
+    added later (the compatibility policy: within /v1 fields are added, never removed or retyped). Rendering at
+    load time still refuses any field a model does not declare (``extra="forbid"``)."""
+    schema.pop("additionalProperties", None)
 
 
 class _Public(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=open_to_additions)
+
+
+# Offsets, said once for every span (evidence, mentions, annotations).
+START = "Start offset, in Unicode code points, into the article's `text` (inclusive): for Python, Rust, Go runes."
+END = "End offset, in Unicode code points (exclusive)."
+START_UTF16 = (
+    "Start offset in UTF-16 code units (inclusive): for JavaScript, Java and C#, `text.slice(start_utf16, "
+    "end_utf16)`. Equal to `start` unless a character outside the Basic Multilingual Plane (an emoji) comes before."
+)
+END_UTF16 = "End offset in UTF-16 code units (exclusive)."
 
 
 class EntitySummary(_Public):
@@ -29,9 +58,11 @@ class EvidencePublic(_Public):
     """A span of an article that supports a fact: ``text == article.text[start:end]``."""
 
     article: str = Field(description="Id of the article the span is in.")
-    role: str = Field(description="Which part of the fact the span supports, e.g. `text`, `amount`, `date`.")
-    start: int = Field(description="Start offset, in Unicode code points, into the article's `text` (inclusive).")
-    end: int = Field(description="End offset, in Unicode code points (exclusive).")
+    role: EvidenceRole = Field(description="Which part of the fact the span supports, e.g. `text`, `amount`, `date`.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
     text: str = Field(description="The exact characters of the article between `start` and `end`.")
 
 
@@ -43,9 +74,9 @@ class DatePublic(_Public):
         "such as 'recent' that have no period of their own.",
         examples=["2023-02-28"],
     )
-    precision: Precision | None = Field(description="Precision of `value`.")
-    earliest: str | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
-    latest: str | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    precision: DatePrecision | None = Field(description="DatePrecision of `value`.")
+    earliest: IsoDay | None = Field(description="First possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
+    latest: IsoDay | None = Field(description="Last possible day (inclusive), `YYYY-MM-DD`; null if unbounded.")
     text: str | None = Field(description="The phrase in the article the date comes from, if any.")
     inferred: bool = Field(description="True when resolved from a relative phrase or outside knowledge.")
     basis: str | None = Field(description="How an inferred date was established.")
@@ -66,7 +97,7 @@ class ParticipantPublic(_Public):
 class EventSummary(_Public):
     id: str = Field(description="Stable slug of the event.")
     title: str = Field(description="Title of the event.")
-    type: str = Field(description="Type of the event.")
+    type: EventType = Field(description="Type of the event.")
 
 
 class BodyRange(_Public):
@@ -100,13 +131,21 @@ class AffiliationPublic(_Public):
 
 
 class MentionPublic(_Public):
+    """One occurrence of an entity in an article: the entity's evidence."""
+
+    id: int = Field(description="Number of the mention, stable for a dataset version (see `/v1` `dataset`).")
     article: str = Field(description="Id of the article.")
-    start: int = Field(description="Start offset (code points, inclusive).")
-    end: int = Field(description="End offset (exclusive).")
+    entity: EntitySummary = Field(description="The entity mentioned.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
     text: str = Field(description="The words as written.")
+    url: str = Field(description="This mention's URL in the API.")
 
 
 class EntityLinks(_Public):
+    mentions: str = Field(description="Every mention of the entity in the articles (its evidence), paged.")
     quotes: str = Field(description="Quotes the entity said.")
     quotes_mentioning: str = Field(description="Quotes that refer to the entity.")
     pledges_given: str = Field(description="Pledges the entity is the donor of.")
@@ -120,7 +159,7 @@ class EntityDetail(EntityPublic):
     affiliations: list[AffiliationPublic] = Field(description="Roles held by a person.")
     mentions: list[MentionPublic] = Field(
         description="Occurrences in the articles, the entity's evidence: the first 100 by article and offset "
-        "(`counts.mentions` is the total)."
+        "(`counts.mentions` is the total; `links.mentions` pages through all of them)."
     )
     links: EntityLinks = Field(description="API URLs listing the entity's facts.")
 
@@ -159,10 +198,7 @@ class PledgePublic(_Public):
 class EventPublic(_Public):
     id: str = Field(description="Stable slug.")
     article: str = Field(description="Id of the article the event is in.")
-    type: str = Field(
-        description="One of `meeting`, `visit`, `trip`, `press_conference`, `statement`, `vote`, `study`, "
-        "`sanctions_decision`, `war`, `anniversary`, `announcement`."
-    )
+    type: EventType = Field(description="Type of the event.")
     title: str = Field(description="Short title.")
     description: str = Field(description="One sentence on what happened.")
     date: DatePublic = Field(description="When it happened or is planned.")
@@ -198,17 +234,69 @@ class Page(_Public, Generic[T]):
     total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
 
 
-SearchKind = Literal["article", "entity", "quote", "pledge", "event"]  # the `kind` of each resource
+class AnnotationPublic(_Public):
+    """One span of one fact, as a front end highlights it: which fact, which part of it, where, what it says.
+
+    Spans may overlap (a quote's text contains the mentions inside it) and may nest; a highlighter must allow it.
+    """
+
+    type: FactType = Field(description="Kind of the fact the span supports: `entity` for a mention.")
+    id: str = Field(description="Id of the fact.", examples=["diplomat-tread-very-carefully"])
+    url: str = Field(description="The fact's URL in the API.")
+    label: str = Field(
+        description="A short label for the fact: an entity's name, a quote's first words, a pledge's amount or "
+        "purpose, an event's or article's title."
+    )
+    role: AnnotationRole = Field(description="Which part of the fact the span supports; `mention` for an entity.")
+    entity: EntitySummary | None = Field(description="For a mention, the entity mentioned; otherwise null.")
+    start: int = Field(description=START)
+    end: int = Field(description=END)
+    start_utf16: int = Field(description=START_UTF16)
+    end_utf16: int = Field(description=END_UTF16)
+    text: str = Field(description="The exact characters of the article between `start` and `end`.")
 
 
 class SearchHit(_Public):
-    type: SearchKind = Field(description="Kind of result.")
+    type: FactType = Field(description="Kind of result.")
     id: str = Field(description="Id of the result.")
     label: str = Field(description="What to show for it: a name, title or the quote's words.")
     snippet: str = Field(
         description="HTML-escaped excerpt around the match, matched words wrapped in `<mark>`...`</mark>`."
     )
     url: str = Field(description="The result's URL in the API.")
+
+
+# One named page per list (`QuotePage`, not `Page_QuotePublic_`): the names generated clients use.
+class ArticlePage(Page[ArticlePublic]):
+    """One page of articles."""
+
+
+class EntityPage(Page[EntityPublic]):
+    """One page of entities."""
+
+
+class MentionPage(Page[MentionPublic]):
+    """One page of mentions."""
+
+
+class QuotePage(Page[QuotePublic]):
+    """One page of quotes."""
+
+
+class PledgePage(Page[PledgePublic]):
+    """One page of pledges."""
+
+
+class EventPage(Page[EventPublic]):
+    """One page of events."""
+
+
+class AnnotationPage(Page[AnnotationPublic]):
+    """All the annotations of an article (one page)."""
+
+
+class SearchPage(Page[SearchHit]):
+    """Search results, best first (one page)."""
 
 
 class DatasetPublic(_Public):

@@ -148,10 +148,15 @@ def app(database: Target) -> FastAPI:
     return app
 
 
+def asgi_client(app: FastAPI) -> httpx.AsyncClient:
+    """An in-process client of ``app`` that sees its 500s as responses, as a real client would."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with asgi_client(app) as client:
         yield client
 
 

@@ -23,6 +23,8 @@ from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from app.loader import load
 from app.main import create_app
+from app.openapi import operation_id
+from app.resources import RESOURCES
 from tests.conftest import SEEDS
 
 CONFIG = {
@@ -90,7 +92,7 @@ def test_stateful_walk_through_the_links() -> None:
     assert sum(Walk.steps.values()) >= 150, Walk.steps
 
 
-DETAILS = {"articles": "article", "entities": "entity", "quotes": "quote", "pledges": "pledge", "events": "event"}
+DETAILS = {resource.name: resource.kind for resource in RESOURCES}
 
 
 def _resolve(expression: str, request: httpx.Request, body: Any) -> Any:
@@ -136,9 +138,9 @@ async def test_every_declared_link_leads_somewhere(name: str) -> None:
     of one item, so that ``NextPage`` has a page to lead to (the stateful run seldom draws one)."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP), base_url="http://testserver") as client:
         first = await client.get(f"/v1/{name}", params={"limit": 1})
-        links = await _follow(client, first, OPERATIONS[f"{name}-list_{name}"][1])
+        links = await _follow(client, first, OPERATIONS[operation_id(f"list_{name}")][1])
         item = links["FirstItem"]
-        links |= await _follow(client, item, OPERATIONS[f"{name}-read_{DETAILS[name]}"][1])
+        links |= await _follow(client, item, OPERATIONS[operation_id(f"read_{DETAILS[name]}")][1])
     statuses = {link: response.status_code for link, response in links.items()}
     assert set(statuses.values()) == {200}, statuses
     if name != "articles":  # one article: no next page

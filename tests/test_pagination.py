@@ -1,7 +1,7 @@
 """Keyset cursors: a walk visits every item exactly once, in the requested order, with any page size."""
 
 from datetime import date
-from typing import Any, get_args
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +15,7 @@ from app.models import (
     EventType,
     PledgeStatus,
     QuoteKind,
+    values_of,
 )
 from app.params import MAX_CURSOR_LENGTH, is_cursor
 from app.resources import RESOURCES, Resource
@@ -106,9 +107,11 @@ WORST_TEXT = {
     "donor_id": "a" * MAX_ID_LENGTH,
     "name": "\x01" * MAX_LABEL_LENGTH,
     "title": "\x01" * MAX_LABEL_LENGTH,
-    "type": max(get_args(EntityType) + get_args(EventType), key=len),
-    "kind": max(get_args(QuoteKind), key=len),
-    "status": max(get_args(PledgeStatus) + get_args(EventStatus), key=len),
+    "type": max(values_of(EntityType) + values_of(EventType), key=len),
+    "kind": max(values_of(QuoteKind), key=len),
+    "status": max(values_of(PledgeStatus) + values_of(EventStatus), key=len),
+    "article_id": "a" * MAX_ID_LENGTH,
+    "entity_id": "a" * MAX_ID_LENGTH,
 }
 
 

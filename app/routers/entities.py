@@ -7,13 +7,13 @@ from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import ENTITIES
-from app.schemas import EntityDetail, EntityPublic, Page
+from app.schemas import EntityDetail, EntityPage
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[EntityPublic])
+@router.get("", response_model=EntityPage)
 async def list_entities(
     params: Annotated[ListParams, Depends(QueryModel(ENTITIES.query))], connection: ConnectionDep, request: Request
 ) -> Response:

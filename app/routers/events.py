@@ -7,13 +7,13 @@ from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import EVENTS
-from app.schemas import EventPublic, Page
+from app.schemas import EventPage, EventPublic
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[EventPublic])
+@router.get("", response_model=EventPage)
 async def list_events(
     params: Annotated[ListParams, Depends(QueryModel(EVENTS.query))], connection: ConnectionDep, request: Request
 ) -> Response:

@@ -7,13 +7,13 @@ from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import PLEDGES
-from app.schemas import Page, PledgePublic
+from app.schemas import PledgePage, PledgePublic
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/pledges", tags=["pledges"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[PledgePublic])
+@router.get("", response_model=PledgePage)
 async def list_pledges(
     params: Annotated[ListParams, Depends(QueryModel(PLEDGES.query))], connection: ConnectionDep, request: Request
 ) -> Response:

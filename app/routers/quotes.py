@@ -7,13 +7,13 @@ from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
 from app.resources import QUOTES
-from app.schemas import Page, QuotePublic
+from app.schemas import QuotePage, QuotePublic
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("", response_model=Page[QuotePublic])
+@router.get("", response_model=QuotePage)
 async def list_quotes(
     params: Annotated[ListParams, Depends(QueryModel(QUOTES.query))], connection: ConnectionDep, request: Request
 ) -> Response:

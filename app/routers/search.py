@@ -7,11 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app import fts
 from app.db import ConnectionDep
 from app.listing import QueryModel
+from app.models import FactType
 from app.params import MAX_QUERY_LENGTH, CommaList
 from app.problems import PROBLEM_RESPONSES
 from app.resources import BY_KIND
 from app.responses import json_response
-from app.schemas import Page, SearchHit, SearchKind
+from app.schemas import SearchPage
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
 
@@ -25,13 +26,13 @@ class SearchParams(BaseModel):
         "so it can drive a type-ahead. Never a syntax error; empty or punctuation only gives no results.",
         examples=["blink"],
     )
-    type: CommaList[SearchKind] | None = Field(
+    type: CommaList[FactType] | None = Field(
         None, description="Only results of these kinds (comma-separated).", examples=[["entity", "quote"]]
     )
     limit: int = Field(20, ge=1, le=50, description="Number of results, 1 to 50.")
 
 
-@router.get("", response_model=Page[SearchHit])
+@router.get("", response_model=SearchPage)
 async def search(
     params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], connection: ConnectionDep
 ) -> Response:

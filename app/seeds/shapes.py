@@ -6,11 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models import (
     MAX_LABEL_LENGTH,
+    DatePrecision,
     EntityType,
     EventStatus,
     EventType,
     PledgeStatus,
-    Precision,
     QuoteKind,
 )
 
@@ -39,7 +39,7 @@ class DateIn(_Strict):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     value: str | None = None
-    precision: Precision | None = None
+    precision: DatePrecision | None = None
     earliest: str | None = None
     latest: str | None = None
     text: Ref | None = None

@@ -5,7 +5,7 @@ import json
 from datetime import date, timedelta
 from functools import lru_cache
 
-from app.models import Precision
+from app.models import DatePrecision
 
 OPEN_EARLIEST, OPEN_LATEST = date.min.isoformat(), date.max.isoformat()  # how the loader stores open bounds
 
@@ -13,7 +13,7 @@ OPEN_EARLIEST, OPEN_LATEST = date.min.isoformat(), date.max.isoformat()  # how t
 @lru_cache(maxsize=1 << 16)  # a few variants per publication day: most quotes share one
 def _date_object(
     value: str | None,
-    precision: Precision | None,
+    precision: DatePrecision | None,
     earliest: date | None,
     latest: date | None,
     text: str | None,

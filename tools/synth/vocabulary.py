@@ -4,9 +4,9 @@ when this module is imported)."""
 
 from collections.abc import Collection
 from itertools import accumulate
-from typing import Any, get_args
+from typing import Any
 
-from app.models import EventType, PledgeStatus, QuoteKind
+from app.models import EventType, PledgeStatus, QuoteKind, values_of
 
 
 def _words(text: str) -> list[str]:
@@ -58,7 +58,7 @@ ORG_KINDS = ("Ministry of Foreign Affairs", "Ministry of Energy", "Central Bank"
 PUBLISHER_KINDS = ("Times", "Herald", "Post", "Gazette", "Tribune", "Daily")
 # The app's event types, drawn uniformly in the app's order: the order decides which type a draw picks, so it
 # is part of the dataset version (reordering or extending the app's list changes the rows and the version).
-EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+EVENT_TYPES: tuple[EventType, ...] = values_of(EventType)  # type: ignore[assignment]
 # Weighted draws over the app's vocabularies, in a fixed order (the order of the draw, not the app's): a kind
 # and the cumulative share up to it; a status listed twice is drawn twice as often.
 QUOTE_KINDS: tuple[tuple[QuoteKind, float], ...] = (("direct", 0.6), ("indirect", 0.85), ("partial", 1.0))
@@ -72,8 +72,8 @@ MONTHS = _words("January February March April May June July August September Oct
 
 def _check_vocabulary(name: str, drawn: Collection[str], vocabulary: Any) -> None:
     """Fail at import if a draw no longer covers exactly the app's ``vocabulary`` (a ``Literal``)."""
-    if set(drawn) != set(get_args(vocabulary)):
-        raise RuntimeError(f"tools.synth draws {name} {sorted(drawn)}, the app has {sorted(get_args(vocabulary))}")
+    if set(drawn) != set(values_of(vocabulary)):
+        raise RuntimeError(f"tools.synth draws {name} {sorted(drawn)}, the app has {sorted(values_of(vocabulary))}")
 
 
 _check_vocabulary("quote kinds", [kind for kind, _ in QUOTE_KINDS], QuoteKind)
