@@ -62,13 +62,21 @@ events:
 }
 
 
-def add_article(seeds: Path) -> Path:
-    folder = seeds / "articles" / ID
+def add_article(seeds: Path, tag: str = "") -> Path:
+    """Write the article into ``seeds``; ``tag`` makes every id its own (to add it twice)."""
+    folder = seeds / "articles" / (ID + tag)
     folder.mkdir(parents=True)
     raw = TEXT.encode("utf-8")
     (folder / "article.txt").write_bytes(raw)
-    (folder / "article.yaml").write_text(ARTICLE.format(id=ID, sha256=hashlib.sha256(raw).hexdigest()), "utf-8")
-    for name, content in FACTS.items():
+    article = ARTICLE.format(id=ID + tag, sha256=hashlib.sha256(raw).hexdigest())
+    for name, content in {"article.yaml": article, **FACTS}.items():
+        for generated in (
+            "generated-envoy",
+            "generated-only-the-start",
+            "generated-us-3m-eur-water",
+            "generated-water-ceremony",
+        ):
+            content = content.replace(generated, generated + tag)
         (folder / name).write_text(content, encoding="utf-8")
     return folder
 
