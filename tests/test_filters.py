@@ -170,18 +170,20 @@ CASES = [
             "us-2m-uzbekistan-signalling",
         },
     ),
-    # Amounts compare in each pledge's own currency: 300 million yen is above 25 million (any currency).
+    # Amounts compare within one currency (a bound without `currency` is a 400, tests/test_errors.py) ...
+    ("pledges", "currency=USD&amount__gte=25000000", {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"}),
+    ("pledges", "currency=USD&amount__gte=25000000.01", set()),
+    ("pledges", "currency=USD&amount__lte=24999999", {"us-1-5m-kazakh-maths-fund", "us-2m-uzbekistan-signalling"}),
+    ("pledges", "currency=JPY&amount__gte=25000000", {"japan-300m-yen-uzbekistan-rail"}),
+    # ... and across currencies by what they were worth in US dollars when announced: 300 million yen was
+    # USD 2,071,921.93 (2023-07-03), 12.5 million euros USD 13,511,250 (2023-06-14).
     (
         "pledges",
-        "amount__gte=25000000",
-        {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28", "japan-300m-yen-uzbekistan-rail"},
+        "usd__gte=10000000",
+        {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28", "eu-solar-kyrgyzstan-2023-06-14"},
     ),
-    ("pledges", "amount__gte=25000000.01", {"japan-300m-yen-uzbekistan-rail"}),
-    (
-        "pledges",
-        "amount__lte=24999999",
-        {"eu-solar-kyrgyzstan-2023-06-14", "us-1-5m-kazakh-maths-fund", "us-2m-uzbekistan-signalling"},
-    ),
+    ("pledges", "usd__gt=2000000&usd__lt=3000000", {"japan-300m-yen-uzbekistan-rail"}),
+    ("pledges", "usd__lte=2000000", {"us-1-5m-kazakh-maths-fund", "us-2m-uzbekistan-signalling"}),
     (
         "pledges",
         "announced_on__lte=2022-12-31",
@@ -195,15 +197,11 @@ CASES = [
     ("pledges", "q=migrant", {"us-25m-central-asia-2023-02-28"}),
     (
         "pledges",
-        "amount__gt=24999999.99&amount__lt=25000000.01",
+        "currency=USD&amount__gt=24999999.99&amount__lt=25000000.01",
         {"us-25m-central-asia-2022-09", "us-25m-central-asia-2023-02-28"},
     ),
-    ("pledges", "amount__gt=25000000", {"japan-300m-yen-uzbekistan-rail"}),
-    (
-        "pledges",
-        "amount__lt=25000000",
-        {"eu-solar-kyrgyzstan-2023-06-14", "us-1-5m-kazakh-maths-fund", "us-2m-uzbekistan-signalling"},
-    ),
+    ("pledges", "currency=USD&amount__gt=25000000", set()),
+    ("pledges", "currency=EUR&amount__lt=25000000", {"eu-solar-kyrgyzstan-2023-06-14"}),
     ("pledges", "announced_on__lt=2022-09-01", {"western-weapons-for-ukraine", "us-2m-uzbekistan-signalling"}),
     ("pledges", "announced_on__gt=2023-02-28", LATER_PLEDGES),
     # events

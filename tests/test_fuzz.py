@@ -24,6 +24,7 @@ from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from app.loader import load
 from app.main import create_app
+from tests.amount_rule import with_currency
 from tests.conftest import SEEDS
 
 CONFIG = {
@@ -52,7 +53,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=Schemathesi
 def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
     """A valid cursor is one a previous page issued for the same list and sort, which no generator can make up;
     a made-up one is rightly a 400. So requests meant to be valid start from the first page, and real cursors are
-    followed by the stateful run (the ``NextPage`` link, see ``Walk``). Invalid requests keep theirs."""
+    followed by the stateful run (the ``NextPage`` link, see ``Walk``). Invalid requests keep theirs. An amount
+    bound gets its currency (tests/amount_rule.py)."""
+    case.query = with_currency(case.query)
     meta = case.meta
     if meta is not None and meta.phase.name != TestPhase.STATEFUL and meta.generation.mode.is_positive:
         case.query = _without(case.query, "cursor")
