@@ -16,7 +16,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 # PYTHONDONTWRITEBYTECODE is set (as on our machines and in the Docker image), a third of serve's start-up.
 COMPILE = $(BIN)/python -m compileall -q app
 
-.PHONY: run test test-postgres lint lint-openapi client-typescript typecheck check load lock chromium node clean coverage soak bench wrk
+.PHONY: run test test-postgres test-extra-article lint lint-openapi client-typescript typecheck check load lock chromium node clean coverage soak bench wrk
 
 $(RUNTIME): requirements.lock
 	@$(ENSURE_VENV)
@@ -47,6 +47,12 @@ test: $(INSTALLED) chromium $(AXE)  ## the whole test suite, including the docs 
 
 test-postgres: $(INSTALLED) chromium $(AXE)  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
 	ARTICLE_FACTS_TEST_DATABASE_URL="$${ARTICLE_FACTS_TEST_DATABASE_URL:-$$(.ci/postgres)}" $(BIN)/python -m pytest
+
+test-extra-article: $(INSTALLED) chromium  ## the suite on a scratch copy whose seeds/ gained a generated article: curators cannot break tests
+	@scratch="$$(mktemp -d)" && git ls-files -z | xargs -0 cp --parents -t "$$scratch" \
+	&& $(BIN)/python -m tests.extra_article "$$scratch/seeds" \
+	&& cd "$$scratch" && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider; \
+	status=$$?; rm -rf "$$scratch"; exit $$status
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -178,6 +178,7 @@ class Pledge(SQLModel, table=True):
         Index("ix_pledge_announced_on_id", "announced_on_earliest", "id"),
         Index("ix_pledge_donor_id_announced_on", "donor_id", "announced_on_earliest", "id"),
         Index("ix_pledge_status_announced_on", "status", "announced_on_earliest", "id"),
+        Index("ix_pledge_usd_id", "usd", "id"),
     )
     id: str = Field(primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
@@ -190,6 +191,10 @@ class Pledge(SQLModel, table=True):
     amount: float | None = Field(default=None, index=True)
     currency: str | None = Field(default=None, index=True)
     amount_text: str | None = None
+    # The amount in US dollars (major units) at the time, so amounts in different currencies compare; the whole
+    # equivalent (rate, its day, source, basis) as the API shows it. Null when the ECB publishes no rate for it.
+    usd: float | None = None
+    usd_equivalent: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     announced_on: DateObject = Field(sa_type=JSON)
     announced_on_earliest: dt.date
     announced_on_latest: dt.date = Field(index=True)

@@ -300,6 +300,7 @@ def money(pledge: Row[Any]) -> dict[str, Any] | None:
         "amount_minor": pledge.amount_minor,
         "currency": pledge.currency,
         "text": pledge.amount_text,
+        "usd": json_value(pledge.usd_equivalent),
     }
 
 

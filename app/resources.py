@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import Connection, Row
 from sqlmodel import SQLModel
 
@@ -212,20 +212,47 @@ class PledgeFilter(
     )
     amount__gte: Annotated[Amount | None, Gte(Pledge.amount)] = Field(
         None,
-        description="Only money pledges of at least this amount (major units).",
-        examples=[25000000],
+        description="Only money pledges of at least this amount (major units of `currency`, which it needs).",
     )
     amount__gt: Annotated[Amount | None, Gt(Pledge.amount)] = Field(
-        None, description="Only money pledges of more than this amount."
+        None,
+        description="Only money pledges of more than this amount (of `currency`, which it needs).",
     )
     amount__lte: Annotated[Amount | None, Lte(Pledge.amount)] = Field(
         None,
-        description="Only money pledges of at most this amount (major units).",
-        examples=[50000000],
+        description="Only money pledges of at most this amount (major units of `currency`, which it needs).",
     )
     amount__lt: Annotated[Amount | None, Lt(Pledge.amount)] = Field(
-        None, description="Only money pledges of less than this amount."
+        None,
+        description="Only money pledges of less than this amount (of `currency`, which it needs).",
     )
+    usd__gte: Annotated[Amount | None, Gte(Pledge.usd)] = Field(
+        None,
+        description="Only money pledges worth at least this many US dollars when announced (any currency).",
+        examples=[10000000],
+    )
+    usd__gt: Annotated[Amount | None, Gt(Pledge.usd)] = Field(
+        None, description="Only money pledges worth more than this many US dollars."
+    )
+    usd__lte: Annotated[Amount | None, Lte(Pledge.usd)] = Field(
+        None,
+        description="Only money pledges worth at most this many US dollars when announced (any currency).",
+        examples=[5000000],
+    )
+    usd__lt: Annotated[Amount | None, Lt(Pledge.usd)] = Field(
+        None, description="Only money pledges worth less than this many US dollars."
+    )
+
+    @field_validator("amount__gte", "amount__gt", "amount__lte", "amount__lt")
+    @classmethod
+    def _amounts_compare_in_one_currency(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """300 million yen is not more than 25 million dollars: an amount bound means nothing without its currency."""
+        if value is not None and info.data.get("currency") is None:
+            raise ValueError(
+                "amounts in different currencies do not compare: give `currency` too (e.g. currency=USD), or "
+                "compare what they were worth in US dollars with usd__gte, usd__gt, usd__lte or usd__lt"
+            )
+        return value
 
 
 class EventFilter(
@@ -311,7 +338,11 @@ PLEDGES = Resource(
     description="Money and support promised, to whom.",
     table=Pledge,
     query=PledgeFilter,
-    sorts={"announced_on": Pledge.announced_on_earliest, "donor": Pledge.donor_id, "status": Pledge.status},
+    sorts={
+        "announced_on": Pledge.announced_on_earliest,
+        "donor": Pledge.donor_id,
+        "status": Pledge.status,
+    },
     default_sort="announced_on",
     render=render.pledges,
     model=PledgePublic,

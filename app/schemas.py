@@ -82,11 +82,29 @@ class DatePublic(_Public):
     basis: str | None = Field(description="How an inferred date was established.")
 
 
+class UsdPublic(_Public):
+    """What an amount was worth in US dollars when it was announced: amounts in different currencies compare."""
+
+    amount: int | float = Field(description="US dollars (major units).", examples=[2071921.93])
+    amount_minor: int = Field(description="US cents.", examples=[207192193])
+    rate: float = Field(description="US dollars per unit of the pledge's currency (1 for US dollars).")
+    rate_date: str = Field(description="Day of the rate, `YYYY-MM-DD`.", examples=["2023-07-03"])
+    source: str = Field(description="Where the rate comes from.")
+    basis: str = Field(
+        description="Which day's rate and why: the last day of the pledge's announcement date range (its day, "
+        "or the end of its week, month or year), or the latest business day with a rate before it."
+    )
+
+
 class MoneyPublic(_Public):
     amount: int | float = Field(description="Amount in major units of the currency.", examples=[25000000])
     amount_minor: int = Field(description="Amount in minor units (e.g. cents), exact.", examples=[2500000000])
     currency: str = Field(description="ISO 4217 currency code.", examples=["USD"])
     text: str = Field(description="The amount as written in the article.", examples=["$25 million"])
+    usd: UsdPublic | None = Field(
+        description="The US dollar equivalent at the time of the announcement, from the European Central Bank's "
+        "reference rates; null for a currency the ECB publishes no rate for."
+    )
 
 
 class ParticipantPublic(_Public):

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real seeds loaded once into a temporary database, and an in-process client.
+"""Shared fixtures: the test corpus (tests/seeds/) loaded once into a temporary database, and an in-process client.
 
 The backend is a test setting: by default every database is a SQLite file in a temporary folder; with
 ``ARTICLE_FACTS_TEST_DATABASE_URL`` set to a PostgreSQL URL (``make test-postgres``), every database is a new
@@ -30,8 +30,12 @@ from app.main import create_app
 from app.postgres import PostgresDatabase, postgres_url
 from app.settings import PROJECT_ROOT
 
-SEEDS = PROJECT_ROOT / "seeds"
+# The suite runs on a corpus it owns (tests/seeds/: a frozen copy of the first curated article plus small articles
+# written for the traps), never on the curated seeds/, so adding an article there can break no test.
+SEEDS = Path(__file__).resolve().parent / "seeds"
 ARTICLE_ID = "mt-2023-02-28-blinken-central-asia"
+# What the corpus holds, as /v1 counts it.
+COUNTS = {"articles": 4, "entities": 44, "mentions": 133, "quotes": 21, "pledges": 9, "events": 20}
 ARTICLE_DIR = SEEDS / "articles" / ARTICLE_ID
 
 
@@ -126,7 +130,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture(scope="session")
 def database(new_database: Callable[[], Target]) -> Target:
-    """The real seeds, loaded once: the database the shared ``app`` serves."""
+    """The test corpus, loaded once: the database the shared ``app`` serves."""
     target = new_database()
     load(SEEDS, target)
     return target
@@ -158,6 +162,12 @@ def asgi_client(app: FastAPI) -> httpx.AsyncClient:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with asgi_client(app) as client:
         yield client
+
+
+def gut_quotes(seeds: Path) -> None:
+    """Valid YAML, valid data, but every quote gone: what a bad merge can leave."""
+    for quotes in seeds.glob("articles/*/quotes.yaml"):
+        quotes.write_text("quotes: []\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -239,8 +249,8 @@ ARTICLE_FACTS = str(Path(sys.executable).with_name("article-facts"))
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, new_database: Callable[[], Target]) -> Iterator[str]:
-    """`article-facts serve` on a free loopback port, building its database from the seeds on start."""
+    """`article-facts serve` on a free loopback port, building its database from the test corpus on start."""
     folder = tmp_path_factory.mktemp("live")
-    command = [ARTICLE_FACTS, "serve", "--db", str(new_database())]
+    command = [ARTICLE_FACTS, "serve", "--db", str(new_database()), "--seeds", str(SEEDS)]
     with running_server(command, folder / "server.log") as (base, _process):
         yield base

@@ -99,7 +99,8 @@ async def _connection_then_hold(request: Request) -> AsyncIterator[Connection]:
 
 def command(holds: Path, db: Path) -> list[str]:
     """The command line of `article-facts serve --db DB` run through this module (``running_server`` adds the port)."""
-    return [sys.executable, "-m", "tests.holding_server", str(holds), "serve", "--db", str(db)]
+    seeds = Path(__file__).resolve().parent / "seeds"  # the suite's own corpus, never the curated seeds/
+    return [sys.executable, "-m", "tests.holding_server", str(holds), "serve", "--db", str(db), "--seeds", str(seeds)]
 
 
 def main() -> int:

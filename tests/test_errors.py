@@ -55,6 +55,14 @@ CASES = [
     ),
     ("/v1/quotes?colour=red", bad("colour", "unknown parameter")),
     (
+        "/v1/pledges?amount__gte=10000000",
+        bad(
+            "amount__gte",
+            "Value error, amounts in different currencies do not compare: give `currency` too (e.g. currency=USD), "
+            "or compare what they were worth in US dollars with usd__gte, usd__gt, usd__lte or usd__lt",
+        ),
+    ),
+    (
         "/v1/entities?type=planet",
         bad("type", "Input should be 'person', 'country', 'organization', 'place' or 'group'"),
     ),

@@ -25,6 +25,7 @@ from app.loader import load
 from app.main import create_app
 from app.openapi import operation_id
 from app.resources import RESOURCES
+from tests.amount_rule import with_currency
 from tests.conftest import SEEDS
 
 CONFIG = {
@@ -47,6 +48,14 @@ DB = Path(_DIRECTORY.name) / "facts.sqlite3"
 load(SEEDS, DB)
 APP = create_app(DB)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=SchemathesisConfig.from_dict(CONFIG))
+
+
+@schema.hook
+def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+    """An amount bound gets its currency (tests/amount_rule.py): the one rule between query parameters that the
+    OpenAPI document cannot state."""
+    case.query = with_currency(case.query)
+    return case
 
 
 @schema.parametrize()

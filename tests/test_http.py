@@ -13,7 +13,7 @@ from app.backend import Target
 from app.loader import load
 from app.main import create_app
 from app.settings import get_settings
-from tests.conftest import ARTICLE_ID, SEEDS
+from tests.conftest import ARTICLE_ID, COUNTS, SEEDS
 
 pytestmark = pytest.mark.anyio
 
@@ -161,14 +161,7 @@ async def test_health(client: httpx.AsyncClient) -> None:
 async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
     body = (await client.get("/v1")).json()
     assert len(body["dataset"]["version"]) == 16
-    assert body["counts"] == {
-        "articles": 1,
-        "entities": 36,
-        "mentions": 106,
-        "quotes": 17,
-        "pledges": 5,
-        "events": 15,
-    }
+    assert body["counts"] == COUNTS
     for name in ("articles", "entities", "quotes", "pledges", "events"):
         listed = (await client.get(f"{body['links'][name]}?count=true&limit=1")).json()
         assert listed["total"] == body["counts"][name]
@@ -176,7 +169,7 @@ async def test_index_counts_and_links(client: httpx.AsyncClient) -> None:
 
 async def test_total_only_when_asked(client: httpx.AsyncClient) -> None:
     assert "total" not in (await client.get("/v1/quotes")).json()
-    assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == 17
+    assert (await client.get("/v1/quotes?count=true&limit=1")).json()["total"] == COUNTS["quotes"]
 
 
 @pytest.mark.parametrize("url", ["/v1/quotes", "/v1/quotes/nope", "/healthz", "/docs", "/openapi.json"])

@@ -12,7 +12,7 @@ from app.backend import LoadError
 from app.cli import main
 from app.loader import check_shrink, load, needs_build
 from app.schema import head_revision
-from tests.conftest import ARTICLE_ID
+from tests.conftest import ARTICLE_ID, COUNTS, gut_quotes
 from tests.test_curation import SHARED_SHA256
 
 ARTICLE = f"articles/{ARTICLE_ID}"
@@ -448,13 +448,13 @@ def test_a_load_may_not_drop_more_than_half_of_a_kind_of_fact(new: dict[str, int
 def test_the_shrink_guard_compares_with_the_database_being_replaced(
     seeds_copy: Path, target: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (seeds_copy / ARTICLE / "quotes.yaml").write_text("quotes: []\n", encoding="utf-8")  # valid, but gutted
+    gut_quotes(seeds_copy)
     before = digest(target)
     code, err = run(capsys, "load", str(seeds_copy), "--db", str(target))
     assert (code, err) == (
         1,
         "load failed, nothing was written: refusing to drop more than 50% of a kind of fact the database holds "
-        "(quotes 17 -> 0); if that is intended, load again with --allow-shrink\n",
+        f"(quotes {COUNTS['quotes']} -> 0); if that is intended, load again with --allow-shrink\n",
     )
     assert digest(target) == before
 

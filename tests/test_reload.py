@@ -21,7 +21,7 @@ import pytest
 
 from app.cli import main
 from tests import holding_server
-from tests.conftest import ARTICLE_FACTS, ARTICLE_ID, running_server
+from tests.conftest import ARTICLE_FACTS, ARTICLE_ID, COUNTS, gut_quotes, running_server
 from tests.holding_server import HEADER
 from tests.test_loader import edit
 
@@ -215,11 +215,6 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def gut_quotes(seeds: Path) -> None:
-    """Valid YAML, valid data, but every quote gone: what a bad merge can leave."""
-    (seeds / ARTICLE / "quotes.yaml").write_text("quotes: []\n", encoding="utf-8")
-
-
 # (what, change to a copy of the seeds, what the loader says)
 BAD_CHANGES: list[tuple[str, Callable[[Path], object], str]] = [
     (
@@ -235,7 +230,7 @@ BAD_CHANGES: list[tuple[str, Callable[[Path], object], str]] = [
     (
         "much-shrunk data set",
         gut_quotes,
-        "refusing to drop more than 50% of a kind of fact the database holds (quotes 17 -> 0)",
+        f"refusing to drop more than 50% of a kind of fact the database holds (quotes {COUNTS['quotes']} -> 0)",
     ),
 ]
 
@@ -257,7 +252,7 @@ def test_a_bad_seed_change_leaves_the_old_data_served(
     assert "nothing was written" in err
     assert digest(server.db) == before
     assert version(server.base) == served
-    assert httpx.get(f"{server.base}/v1").json()["counts"]["quotes"] == 17
+    assert httpx.get(f"{server.base}/v1").json()["counts"]["quotes"] == COUNTS["quotes"]
 
 
 def test_a_shrink_that_is_meant_goes_live(server: Server, seeds_copy: Path) -> None:

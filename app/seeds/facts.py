@@ -2,6 +2,8 @@
 table rows and the ``SearchDoc`` of one fact."""
 
 from collections import defaultdict
+from datetime import date
+from typing import Any
 
 import pycountry
 
@@ -17,7 +19,7 @@ from app.models import (
     QuoteMention,
 )
 from app.seeds.checks import _ArticleContext, _Checks
-from app.seeds.money import minor_exponent, parse_amount
+from app.seeds.money import minor_exponent, parse_amount, usd_equivalent
 from app.seeds.result import SearchDoc, Source
 from app.seeds.shapes import ArticleIn, EventIn, PledgeIn, QuoteIn
 
@@ -165,7 +167,7 @@ class _Facts(_Checks):
         evidence += [
             ("support", self.resolve(ctx.text, r, src, ("evidence", i))) for i, r in enumerate(pledge.evidence)
         ]
-        amount = amount_span = None
+        amount = amount_span = usd = None
         if pledge.amount is not None:
             amount_span = self.resolve(ctx.text, pledge.amount.text, src, ("amount", "text"))
             evidence.insert(0, ("amount", amount_span))
@@ -186,6 +188,7 @@ class _Facts(_Checks):
                             f"({stated} minor units of {currency})",
                         )
                     amount = pledge.amount.amount_minor / 10 ** minor_exponent(currency)
+                    usd = usd_equivalent(pledge.amount.amount_minor, currency, *_rate_day(value, earliest, latest))
         for role, path in (("donor", ("donor",)), ("announced_by", ("announced_by",))):
             self.ref_entity(getattr(pledge, role), src, path)
         for i, entity_id in enumerate(pledge.recipients):
@@ -204,6 +207,8 @@ class _Facts(_Checks):
                 amount=amount,
                 currency=pledge.amount.currency if pledge.amount else None,
                 amount_text=amount_span.text if amount_span else None,
+                usd=usd["amount"] if usd else None,
+                usd_equivalent=usd,
                 announced_on=value,
                 announced_on_earliest=earliest,
                 announced_on_latest=latest,
@@ -218,3 +223,15 @@ class _Facts(_Checks):
         label = " ".join(filter(None, [amount_span.text if amount_span else None, purpose.text if purpose else None]))
         body = " ".join([label, *(span.text for span in initiatives if span)])
         self.search.append(SearchDoc("pledge", pledge.id, label or pledge.id, body))
+
+
+def _rate_day(value: dict[str, Any], earliest: date, latest: date) -> tuple[date, str]:
+    """The day whose exchange rate values a pledge, and why: the last day of its announcement date range, when the
+    amount was surely known (its day; the end of its week, month or year; or the day it was announced by)."""
+    if latest != date.max:
+        if value["value"] is None:
+            return latest, f"the day it was announced by ({latest})"
+        if value["precision"] == "day":
+            return latest, "the announcement day"
+        return latest, f"the last day of the announcement date range ({value['value']})"
+    return earliest, f"the first day of an announcement date range with no end ({earliest} on)"

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.models import EventStatus
+from app.seeds.money import usd_equivalent
 from tools.synth.entities import _Entities
 from tools.synth.text import _date_object, _Text, _week
 from tools.synth.vocabulary import (
@@ -310,6 +311,7 @@ class _Generator(_Entities):
         announced, earliest, latest = _date_object(day.isoformat(), "day", day, day, phrase, "Weekday of publication.")
         status = rng.choice(("new", "new", "previously_announced", "reaffirmed"))
         amount = millions * 10**6
+        usd = usd_equivalent(amount * 100, currency, day, "the announcement day")  # the loader's own conversion
         rows["pledge"].append(
             (
                 pledge_id,
@@ -322,6 +324,8 @@ class _Generator(_Entities):
                 float(amount),
                 currency,
                 amount_text,
+                usd["amount"] if usd else None,
+                json.dumps(usd) if usd else None,
                 announced,
                 earliest,
                 latest,

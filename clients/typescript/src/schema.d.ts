@@ -1382,6 +1382,8 @@ export interface components {
              * @example $25 million
              */
             text: string;
+            /** @description The US dollar equivalent at the time of the announcement, from the European Central Bank's reference rates; null for a currency the ECB publishes no rate for. */
+            usd: components["schemas"]["UsdPublic"] | null;
         };
         /** ParameterError */
         ParameterError: {
@@ -1769,6 +1771,45 @@ export interface components {
              * @enum {string}
              */
             type: "TextQuoteSelector";
+        };
+        /**
+         * UsdPublic
+         * @description What an amount was worth in US dollars when it was announced: amounts in different currencies compare.
+         */
+        UsdPublic: {
+            /**
+             * Amount
+             * @description US dollars (major units).
+             * @example 2071921.93
+             */
+            amount: number;
+            /**
+             * Amount Minor
+             * @description US cents.
+             * @example 207192193
+             */
+            amount_minor: number;
+            /**
+             * Basis
+             * @description Which day's rate and why: the last day of the pledge's announcement date range (its day, or the end of its week, month or year), or the latest business day with a rate before it.
+             */
+            basis: string;
+            /**
+             * Rate
+             * @description US dollars per unit of the pledge's currency (1 for US dollars).
+             */
+            rate: number;
+            /**
+             * Rate Date
+             * @description Day of the rate, `YYYY-MM-DD`.
+             * @example 2023-07-03
+             */
+            rate_date: string;
+            /**
+             * Source
+             * @description Where the rate comes from.
+             */
+            source: string;
         };
         /**
          * WebAnnotation
@@ -3924,14 +3965,22 @@ export interface operations {
                 status__in?: components["schemas"]["PledgeStatus"][] | null;
                 /** @description Only money pledged in this ISO 4217 currency. */
                 currency?: string | null;
-                /** @description Only money pledges of at least this amount (major units). */
+                /** @description Only money pledges of at least this amount (major units of `currency`, which it needs). */
                 amount__gte?: number | null;
-                /** @description Only money pledges of more than this amount. */
+                /** @description Only money pledges of more than this amount (of `currency`, which it needs). */
                 amount__gt?: number | null;
-                /** @description Only money pledges of at most this amount (major units). */
+                /** @description Only money pledges of at most this amount (major units of `currency`, which it needs). */
                 amount__lte?: number | null;
-                /** @description Only money pledges of less than this amount. */
+                /** @description Only money pledges of less than this amount (of `currency`, which it needs). */
                 amount__lt?: number | null;
+                /** @description Only money pledges worth at least this many US dollars when announced (any currency). */
+                usd__gte?: number | null;
+                /** @description Only money pledges worth more than this many US dollars. */
+                usd__gt?: number | null;
+                /** @description Only money pledges worth at most this many US dollars when announced (any currency). */
+                usd__lte?: number | null;
+                /** @description Only money pledges worth less than this many US dollars. */
+                usd__lt?: number | null;
             };
             header?: never;
             path?: never;
@@ -3965,7 +4014,15 @@ export interface operations {
                      *             "amount": 25000000,
                      *             "amount_minor": 2500000000,
                      *             "currency": "USD",
-                     *             "text": "$25 million"
+                     *             "text": "$25 million",
+                     *             "usd": {
+                     *               "amount": 25000000,
+                     *               "amount_minor": 2500000000,
+                     *               "basis": "Already in US dollars.",
+                     *               "rate": 1,
+                     *               "rate_date": "2022-09-30",
+                     *               "source": "none: already in US dollars"
+                     *             }
                      *           },
                      *           "announced_by": null,
                      *           "announced_on": {
@@ -4210,7 +4267,15 @@ export interface operations {
                      *         "amount": 25000000,
                      *         "amount_minor": 2500000000,
                      *         "currency": "USD",
-                     *         "text": "$25 million"
+                     *         "text": "$25 million",
+                     *         "usd": {
+                     *           "amount": 25000000,
+                     *           "amount_minor": 2500000000,
+                     *           "basis": "Already in US dollars.",
+                     *           "rate": 1,
+                     *           "rate_date": "2022-09-30",
+                     *           "source": "none: already in US dollars"
+                     *         }
                      *       },
                      *       "announced_by": null,
                      *       "announced_on": {
