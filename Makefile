@@ -48,8 +48,9 @@ test: $(INSTALLED) chromium $(AXE)  ## the whole test suite, including the docs 
 test-postgres: $(INSTALLED) chromium $(AXE)  ## the same suite against PostgreSQL (a local cluster, installed and started if needed)
 	ARTICLE_FACTS_TEST_DATABASE_URL="$${ARTICLE_FACTS_TEST_DATABASE_URL:-$$(.ci/postgres)}" $(BIN)/python -m pytest
 
-test-extra-article: $(INSTALLED) chromium  ## the suite on a scratch copy whose seeds/ gained a generated article: curators cannot break tests
+test-extra-article: $(INSTALLED) chromium $(AXE)  ## the suite on a scratch copy whose seeds/ gained a generated article: curators cannot break tests
 	@scratch="$$(mktemp -d)" && git ls-files -z | xargs -0 cp --parents -t "$$scratch" \
+	&& cp -r tests/browser/node_modules "$$scratch/tests/browser/" \
 	&& $(BIN)/python -m tests.extra_article "$$scratch/seeds" \
 	&& cd "$$scratch" && $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider; \
 	status=$$?; rm -rf "$$scratch"; exit $$status
