@@ -10,10 +10,11 @@ numbered in reading order (start, then the longer span first, so an enclosing sp
 so a request reads an article's annotations by its id index in that order, filters in the join, and never sorts.
 """
 
-import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Annotated, Any, Final, Literal
 
+import mimeparse  # type: ignore[import-untyped]  # one untyped module
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, insert, outerjoin, select
@@ -246,22 +247,16 @@ def statement(connection: Connection, filters: tuple[str, ...], web: bool) -> Co
     return compiled
 
 
-_MEDIA_RANGE = re.compile(r"^\s*([^;\s]+)\s*(?:;.*?\bq\s*=\s*([0-9.]+))?")
-
-
+@lru_cache(maxsize=256)  # few distinct Accept headers in practice; the cache is bounded all the same
 def wants_web_annotations(accept: str | None) -> bool:
-    """Whether ``Accept`` prefers ``application/ld+json`` (a Web Annotation collection) to ``application/json``."""
+    """Whether ``Accept`` prefers ``application/ld+json`` (a Web Annotation collection) to ``application/json``,
+    read with its q-values as ``app/formats.py`` reads it (a tie goes to JSON-LD, asked for by name)."""
     if not accept or LD_JSON not in accept:
         return False
-    quality: dict[str, float] = {}
-    for media_range in accept.split(","):
-        match = _MEDIA_RANGE.match(media_range)
-        if match:
-            try:
-                quality[match.group(1).lower()] = float(match.group(2) or 1)
-            except ValueError:
-                continue
-    return quality.get(LD_JSON, 0) > 0 and quality.get(LD_JSON, 0) >= quality.get("application/json", 0)
+    try:
+        return bool(mimeparse.best_match(["application/json", LD_JSON], accept) == LD_JSON)
+    except ValueError:  # mimeparse.MimeTypeParseException: a header that cannot be parsed is ignored
+        return False
 
 
 def web_annotation(article_id: str, doc: str | bytes, prefix: str, suffix: str) -> dict[str, Any]:
