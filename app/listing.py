@@ -319,7 +319,9 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
 
     total = None
-    if params.count:
+    if params.count and not filters and search is None:
+        total = _stored_count(connection, resource)
+    elif params.count:
         count_key = ("count", filters, search)
         statement = compiled(
             connection,
@@ -335,6 +337,15 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
 
 DATASET_INFO = cast(Any, DatasetInfo).__table__.c
 DATASET_VERSION = Prepared(lambda: select(DATASET_INFO.version).where(DATASET_INFO.id == 1))
+
+
+DATASET_COUNTS = Prepared(lambda: select(DATASET_INFO.counts).where(DATASET_INFO.id == 1))
+
+
+def _stored_count(connection: Connection, resource: Resource) -> int:
+    """An unfiltered list's total: fixed at load time (``dataset_info.counts``, as ``/v1`` shows), never counted."""
+    counts = DATASET_COUNTS(connection)[0][0]
+    return int((orjson.loads(counts) if isinstance(counts, str | bytes) else counts)[resource.name])
 
 
 def _count(connection: Connection, statement: CompiledSQL, bound: dict[str, Any], request: Request) -> int:
