@@ -22,6 +22,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from app.backend import LoadError, ServedDatabase
+from app.lanes import INLINE_BUDGET, Overtime
 from app.models import DatasetInfo
 from app.problems import ProblemError
 from app.schema import migrate
@@ -59,7 +60,7 @@ PROGRESS_INTERVAL = 1000
 
 class QueryBudget:
     """A time budget for every SQL statement on SQLite, enforced by SQLite's progress handler (PostgreSQL has
-    ``statement_timeout``, see ``backend``).
+    ``statement_timeout``, see ``backend``): the full one, or the short inline one on the event loop (``lanes``).
 
     Each statement gets a deadline when it starts (``before_cursor_execute``); the handler, which SQLite calls
     every ``PROGRESS_INTERVAL`` instructions while the statement runs or its rows are fetched, interrupts it
@@ -82,11 +83,14 @@ class QueryBudget:
         dbapi_connection.set_progress_handler(lambda: time.monotonic() >= deadline[0], PROGRESS_INTERVAL)
 
     def _start(self, conn: Any, *_args: Any) -> None:
-        conn.info["deadline"][0] = time.monotonic() + self.seconds
+        inline = INLINE_BUDGET.get()
+        conn.info["deadline"][0] = time.monotonic() + (self.seconds if inline is None else inline)
 
     def _interrupted(self, context: ExceptionContext) -> None:
         error = context.original_exception
         if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+            if INLINE_BUDGET.get() is not None:
+                raise Overtime  # on the event loop: app/lanes.py runs the request again in the slow lane
             log.warning("query stopped by its time budget", extra={"budget_ms": round(self.seconds * 1000)})
             raise ProblemError(503, "Try again: the query took longer than its time budget.", headers=RETRY_SOON)
 
@@ -97,6 +101,8 @@ class Database:
     Requests already running keep the connection (and so the file) they started with; SQLite holds the old
     inode open until they finish, so they complete on the old data. Every statement runs under ``budget``.
     """
+
+    inline = True  # a statement can be budgeted on the event loop (``lanes``): the progress handler stops it
 
     def __init__(self, path: Path, query_timeout_s: float | None = None) -> None:
         self.path = path
@@ -188,8 +194,8 @@ def unavailable(why: str) -> ProblemError:
 async def get_connection(request: Request) -> AsyncIterator[Connection]:
     """A pooled connection for one request.
 
-    The routes are ``async`` and query on the event loop: every query is a short indexed read that takes far
-    less time than a hop to the threadpool would (see benchmarks/), and an ``async`` dependency avoids two more.
+    The routes are ``async``; ``lanes.served`` decides where their reads run (the event loop while they stay
+    cheap). An ``async`` dependency avoids two hops to the threadpool that a plain function would cost.
     """
     database: ServedDatabase = request.app.state.database
     with database.engine().connect() as connection:

@@ -19,6 +19,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import API_VERSION, logs, openapi, problems
 from app.backend import Target, backend_for
+from app.lanes import Lanes
 from app.middleware import ConcurrencyLimit, ConditionalGet, Envelope, HeadAsGet, RequestLimits
 from app.problems import PROBLEM_JSON
 from app.resources import RESOURCES
@@ -71,6 +72,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         ],
     )
     app.state.database = database
+    app.state.lanes = Lanes(inline=database.inline)
     problems.install(app)
     backend.install(app)
     for router in ROUTERS:

@@ -67,6 +67,8 @@ class PostgresDatabase:
     never wait for a connection that busy requests hold (they need the loop to finish).
     """
 
+    inline = False  # every statement is a network round trip: requests run in threads (``lanes``)
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = postgres_engine(url, read_only=True)

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(
         2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
     )
+    inline_budget_ms: int = Field(
+        10, gt=0, description="Budget of a statement run on the event loop; over it the request moves to the slow lane."
+    )
+    slow_lane_threads: int = Field(2, ge=1, description="Threads that run requests too slow for the event loop.")
     # Bounds on what one request may cost (docs/reliability.md).
     export_max_rows: int = Field(
         1_000_000, ge=1, description="Most items one streamed export (`stream=true`) sends; it ends there."

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from app.backend import ServedDatabase
 from app.formats import Format, Representation
+from app.lanes import Lanes
 from app.listing import PageResult, fetch, representation
 from app.params import ListParams
 from app.resources import Resource
@@ -37,6 +38,7 @@ def export(request: Request, resource: Resource, params: ListParams, shown: Repr
     """The whole list as ``shown``, streamed: CSV rows, NDJSON lines, or one JSON page holding every item."""
     cap = get_settings().export_max_rows
     database: ServedDatabase = request.app.state.database
+    lanes: Lanes = request.app.state.lanes
 
     def batch(cursor: str | None, sent: int, count: bool) -> PageResult:
         update = {"cursor": cursor, "limit": min(BATCH, cap - sent), "count": count, "stream": False}
@@ -60,7 +62,7 @@ def export(request: Request, resource: Resource, params: ListParams, shown: Repr
             sent += len(result.rows)
             if result.next_cursor is None or sent >= cap:
                 break
-            result = batch(result.next_cursor, sent, False)
+            result = await lanes.slow(batch, result.next_cursor, sent, False)  # off the event loop
         if as_json:
             total = b"" if first.total is None else b',"total":%d' % first.total
             yield b'],"next_cursor":null,"next_url":null' + total + b"}"

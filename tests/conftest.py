@@ -39,6 +39,11 @@ COUNTS = {"articles": 4, "entities": 44, "mentions": 133, "quotes": 21, "pledges
 ARTICLE_DIR = SEEDS / "articles" / ARTICLE_ID
 
 
+# Every statement gets the whole budget on the event loop: on a busy machine a statement may overrun the short
+# inline budget and run again in the slow lane (app/lanes.py), which would make statement counts depend on the
+# clock. tests/test_lanes.py sets the inline budget itself to show both lanes.
+os.environ["ARTICLE_FACTS_INLINE_BUDGET_MS"] = "2000"
+
 TEST_DATABASE_URL = os.environ.get("ARTICLE_FACTS_TEST_DATABASE_URL") or None
 BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
 

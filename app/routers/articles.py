@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import annotate
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.models import AnnotationRole, FactType
 from app.params import CommaList, ItemParams, ListParams, Slug, is_slug
@@ -27,7 +28,7 @@ async def list_articles(
 
     `q` matches the article body. Sort keys: `published_on` (default descending), `title`, `id`.
     """
-    return page(connection, ARTICLES, params, request)
+    return await served(request, lambda: page(connection, ARTICLES, params, request))
 
 
 @router.get("/{article_id}", response_model=ArticleDetail)
@@ -38,7 +39,7 @@ async def read_article(
     request: Request,
 ) -> Response:
     """One article with its full verbatim `text`: every evidence offset in the API points into it."""
-    return read(connection, ARTICLES, article_id, params, request)
+    return await served(request, lambda: read(connection, ARTICLES, article_id, params, request))
 
 
 class AnnotationParams(BaseModel):
@@ -84,7 +85,8 @@ async def list_annotations(
         raise ProblemError(404, f"There is no article {article_id!r}.")
     web = annotate.wants_web_annotations(request.headers.get("accept"))
     bound = {name: values(value) if isinstance(value, list) else value for name, value in params if value is not None}
-    rows = run(connection, annotate.statement(connection, tuple(bound), web), {"id": article_id, **bound})
+    statement = annotate.statement(connection, tuple(bound), web)
+    rows = await served(request, lambda: run(connection, statement, {"id": article_id, **bound}))
     if not rows:
         raise ProblemError(404, f"There is no article {article_id!r}.")
     found = [row for row in rows if row[1] is not None]

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
@@ -21,7 +22,7 @@ async def list_entities(
 
     `q` matches names, aliases and descriptions. Sort keys: `name` (default), `type`, `mentions`, `quotes`, `id`.
     """
-    return page(connection, ENTITIES, params, request)
+    return await served(request, lambda: page(connection, ENTITIES, params, request))
 
 
 @router.get("/{entity_id}", response_model=EntityDetail)
@@ -32,4 +33,4 @@ async def read_entity(
     request: Request,
 ) -> Response:
     """One entity with its affiliations, its first mentions (its evidence) and links to its facts."""
-    return read(connection, ENTITIES, entity_id, params, request)
+    return await served(request, lambda: read(connection, ENTITIES, entity_id, params, request))

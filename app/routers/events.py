@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
@@ -22,7 +23,7 @@ async def list_events(
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by
     earliest possible day), `type`, `title`, `id`.
     """
-    return page(connection, EVENTS, params, request)
+    return await served(request, lambda: page(connection, EVENTS, params, request))
 
 
 @router.get("/{event_id}", response_model=EventPublic)
@@ -33,4 +34,4 @@ async def read_event(
     request: Request,
 ) -> Response:
     """One event by id."""
-    return read(connection, EVENTS, event_id, params, request)
+    return await served(request, lambda: read(connection, EVENTS, event_id, params, request))

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES, ProblemError
@@ -24,7 +25,7 @@ async def list_mentions(
     the entities' names, aliases and descriptions. Sort keys: `article` (the default: each article's mentions in reading
     order), `entity`, `id`.
     """
-    return page(connection, MENTIONS, params, request)
+    return await served(request, lambda: page(connection, MENTIONS, params, request))
 
 
 @router.get("/{mention_id}", response_model=MentionPublic)
@@ -37,4 +38,4 @@ async def read_mention(
     """One mention by number (numbers are stable for a dataset version: `/v1` `dataset.version`)."""
     if not (mention_id.isascii() and mention_id.isdigit() and len(mention_id) <= MAX_DIGITS):
         raise ProblemError(404, f"There is no mention {mention_id!r}.")
-    return read(connection, MENTIONS, int(mention_id), params, request)
+    return await served(request, lambda: read(connection, MENTIONS, int(mention_id), params, request))

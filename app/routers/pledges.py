@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
@@ -21,7 +22,7 @@ async def list_pledges(
 
     Sort keys: `announced_on` (default), `donor`, `status`, `id`.
     """
-    return page(connection, PLEDGES, params, request)
+    return await served(request, lambda: page(connection, PLEDGES, params, request))
 
 
 @router.get("/{pledge_id}", response_model=PledgePublic)
@@ -32,4 +33,4 @@ async def read_pledge(
     request: Request,
 ) -> Response:
     """One pledge by id."""
-    return read(connection, PLEDGES, pledge_id, params, request)
+    return await served(request, lambda: read(connection, PLEDGES, pledge_id, params, request))

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams
 from app.problems import PROBLEM_RESPONSES
@@ -21,7 +22,7 @@ async def list_quotes(
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
     """
-    return page(connection, QUOTES, params, request)
+    return await served(request, lambda: page(connection, QUOTES, params, request))
 
 
 @router.get("/{quote_id}", response_model=QuotePublic)
@@ -32,4 +33,4 @@ async def read_quote(
     request: Request,
 ) -> Response:
     """One quote by id."""
-    return read(connection, QUOTES, quote_id, params, request)
+    return await served(request, lambda: read(connection, QUOTES, quote_id, params, request))

@@ -1,7 +1,7 @@
 """The reader pages: HTML for people (and crawlers), beside the JSON API; not in the OpenAPI document, like /docs."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import reader
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import NoQuery, QueryModel, fetch, get
 from app.params import ListParams
 from app.problems import ProblemError
@@ -39,7 +40,9 @@ async def list_articles_page(
     connection: ConnectionDep,
 ) -> Response:
     """The articles, newest first, each a link to its reader page."""
-    result = fetch(connection, ARTICLES, ListParams(limit=50, cursor=params.cursor), request)
+    result = await served(
+        request, lambda: fetch(connection, ARTICLES, ListParams(limit=50, cursor=params.cursor), request)
+    )
     articles = [orjson.loads(row.doc) for row in result.rows]
     context = {"articles": articles, "next_url": result.next_url}
     return templates.TemplateResponse(request, "articles.html", context)
@@ -53,9 +56,12 @@ async def read_article_page(
     connection: ConnectionDep,
 ) -> Response:
     """One article with its facts highlighted by kind, a legend with toggles, and a card for each fact."""
-    row = get(connection, ARTICLES, article_id)
-    article = {**orjson.loads(row.doc), "text": row.text}
-    return templates.TemplateResponse(request, "article.html", reader.page(connection, article))
+
+    def facts() -> dict[str, Any]:
+        row = get(connection, ARTICLES, article_id)
+        return reader.page(connection, {**orjson.loads(row.doc), "text": row.text})
+
+    return templates.TemplateResponse(request, "article.html", await served(request, facts))
 
 
 @router.get("/reader-static/{name}")

@@ -1,11 +1,12 @@
 import html
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import fts
 from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import QueryModel
 from app.models import FactType
 from app.params import MAX_QUERY_LENGTH, CommaList
@@ -34,7 +35,7 @@ class SearchParams(BaseModel):
 
 @router.get("", response_model=SearchPage)
 async def search(
-    params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], connection: ConnectionDep
+    params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], connection: ConnectionDep, request: Request
 ) -> Response:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
@@ -42,7 +43,8 @@ async def search(
     answer (`limit` at most 50).
     """
     hits = []
-    for kind, id_, label, text in fts.search(connection, params.q, params.type, params.limit):
+    found = await served(request, lambda: fts.search(connection, params.q, params.type, params.limit))
+    for kind, id_, label, text in found:
         snippet = html.escape(text).replace(fts.OPEN, "<mark>").replace(fts.CLOSE, "</mark>")
         hits.append(
             {

@@ -1,0 +1,85 @@
+"""Where a request's SQL runs: on the event loop while it is cheap, in the slow lane when it is not.
+
+Nearly every request is a few indexed reads that take well under a millisecond, less than a hop to a thread and
+back would cost, so they run inline on the event loop. But a valid request can be expensive (a date range that
+matches nothing walks an index; a common word in ``q``), and run on the loop it would stall every other request
+of the worker for as long as it runs. So on SQLite each request first runs inline with each statement under a
+short budget (``inline_budget_ms``); a statement that overruns it is interrupted (``Overtime``), and the whole
+request runs again in the slow lane: at most ``slow_lane_threads`` threads, each statement under the full
+``query_timeout_ms``. SQLite releases the GIL while it steps a statement, so meanwhile the loop goes on serving
+the cheap requests. A request that overran once (same path and query string) goes to the lane directly the next
+time, so a client repeating an expensive request costs the loop one interrupted try, not one per request.
+
+On PostgreSQL every request runs in a thread (anyio's default pool): each statement is a network round trip that
+would otherwise block the loop, and the server enforces ``statement_timeout`` itself.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import partial
+from typing import TypeVar
+
+import anyio
+from fastapi import Request
+
+from app.settings import get_settings
+
+# The statement budget in force for the current request, in seconds; None: the full ``query_timeout_ms``.
+# ``QueryBudget`` (app/db.py) reads it as each statement starts; anyio copies the context into a worker thread,
+# where the inline budget has already been reset.
+INLINE_BUDGET: ContextVar[float | None] = ContextVar("inline_budget", default=None)
+T = TypeVar("T")
+
+
+class Overtime(Exception):
+    """A statement overran the inline budget: the request goes to the slow lane."""
+
+
+class Lanes:
+    """One worker's lanes: the inline budget, the slow lane's threads and the requests known to need them."""
+
+    def __init__(self, inline: bool, remembered: int = 1024) -> None:
+        settings = get_settings()
+        self.inline = inline
+        self.inline_budget_s = settings.inline_budget_ms / 1000
+        self.threads = settings.slow_lane_threads
+        self._limiter: anyio.CapacityLimiter | None = None  # made on first use: it needs a running event loop
+        self._slow: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._remembered = remembered
+
+    async def run(self, request: Request, work: Callable[[], T]) -> T:
+        """``work()`` (a request's reads and rendering), inline if it stays cheap, else in the slow lane."""
+        if not self.inline:
+            return await anyio.to_thread.run_sync(work)
+        key = (request.url.path, request.url.query)
+        if key not in self._slow:
+            token = INLINE_BUDGET.set(self.inline_budget_s)
+            try:
+                return work()
+            except Overtime:
+                self._remember(key)
+            finally:
+                INLINE_BUDGET.reset(token)
+        return await self.slow(work)
+
+    async def slow(self, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` in the slow lane, each statement under the full budget."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.threads)
+        return await anyio.to_thread.run_sync(partial(work, *args), limiter=self._limiter)
+
+    def remembers(self, path: str, query: str) -> bool:
+        """Whether requests for ``path?query`` go to the slow lane directly."""
+        return (path, query) in self._slow
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        self._slow[key] = None
+        if len(self._slow) > self._remembered:
+            self._slow.popitem(last=False)
+
+
+async def served(request: Request, work: Callable[[], T]) -> T:
+    """Run a route's database work in the right lane (see the module docstring)."""
+    lanes: Lanes = request.app.state.lanes
+    return await lanes.run(request, work)

@@ -1,0 +1,94 @@
+"""Can clients repeating an expensive valid request starve a worker? (issue 9, point 1)
+
+    .venv/bin/python benchmarks/starvation.py --db data/bench/synth-1m.sqlite3 [--seconds 8] [--checkout DIR]
+
+One uvicorn worker serves the database (as ``make bench`` runs ours). First a cheap request (an entity's detail)
+alone, with ``wrk -t2 -c32``; then the same while 2, and then 8, clients repeat the most expensive valid request
+of each list (one ``wrk -t1 -cN`` each, started a second before and stopped after). Prints, per case, the cheap
+request's rate and p99, its share of the rate alone, and what the expensive requests got (200s, 503s).
+``--checkout`` serves another checkout of the app (e.g. a worktree of an older commit) with this environment.
+"""
+
+import argparse
+import sqlite3
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DATA, server, start, stop, warm, wrk
+
+# The most expensive valid request of each list at 1M synthetic quotes (issue 9): a range that matches nothing
+# walks a whole index; a common word; a one-letter prefix.
+EXPENSIVE = {
+    "quotes, said_on after anything": "/v1/quotes?said_on__gt=2030-01-01&limit=200",
+    "quotes, a common word": "/v1/quotes?q=the&count=true",
+    "events, a date range past everything": "/v1/events?date__gte=2100-01-01&limit=200",
+    "pledges, above every amount": "/v1/pledges?usd__gte=999999999999&limit=200",
+    "search, one letter": "/v1/search?q=t",
+}
+
+
+def busiest_entity(db: Path) -> str:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        sql = "SELECT speaker_id FROM quote GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        return str(connection.execute(sql).fetchone()[0])
+
+
+def attack(url: str, clients: int, seconds: int) -> subprocess.Popen[str]:
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", url]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def attack_result(process: subprocess.Popen[str]) -> dict[str, int]:
+    out, _ = process.communicate(timeout=120)
+    requests = int(out.split(" requests in")[0].split()[-1]) if " requests in" in out else 0
+    non_ok = int(out.split("Non-2xx or 3xx responses:")[1].split()[0]) if "Non-2xx" in out else 0
+    return {"requests": requests, "non_2xx": non_ok}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--checkout", type=Path, help="serve the app of this checkout (default: this one)")
+    args = parser.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+    srv = server("ours", "starvation", args.db.resolve())
+    if args.checkout:
+        srv.command += ["--app-dir", str(args.checkout.resolve())]
+    start(srv)
+    rows: list[dict[str, Any]] = []
+    try:
+        cheap = f"{srv.base}/v1/entities/{busiest_entity(args.db)}"
+        warm(cheap, 2, None)
+        alone = wrk(cheap, args.seconds, None)
+        rows.append({"case": "cheap request alone", "clients": 0, **alone, "share": 1.0})
+        for name, path in EXPENSIVE.items():
+            for clients in (2, 8):
+                attackers = attack(srv.base + path, clients, args.seconds + 2)
+                time.sleep(1)
+                measured = wrk(cheap, args.seconds, None)
+                hits = attack_result(attackers)
+                share = measured["rps"] / alone["rps"]
+                rows.append({"case": name, "clients": clients, **measured, "share": share, "expensive": hits})
+    finally:
+        stop(srv)
+    print(
+        "| While clients repeat | clients | cheap req/s | share of alone | cheap p99 ms | expensive: answers, non-2xx |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for row in rows:
+        hits = row.get("expensive", {"requests": "", "non_2xx": ""})
+        print(
+            f"| {row['case']} | {row['clients']} | {row['rps']:.0f} | {row['share']:.2f} | {row['p99_ms']:.1f} "
+            f"| {hits['requests']}, {hits['non_2xx']} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

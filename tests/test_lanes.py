@@ -1,0 +1,86 @@
+"""Where a request's reads run (app/lanes.py): inline on the event loop while each statement stays under the
+inline budget, else again in the slow lane's threads, so an expensive valid request never holds the loop.
+
+Nothing here measures time: an inline budget of zero interrupts any statement at SQLite's first progress check,
+and the slow lane is held open on purpose (the benchmark, docs/performance.md, has the rates under load).
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import pytest
+from fastapi import FastAPI, Request
+from sqlalchemy import event
+
+from app.backend import Target
+from app.db import ConnectionDep
+from app.lanes import Lanes, served
+from app.main import create_app
+from tests.conftest import StatementCounter, asgi_client
+from tests.test_limits import count_to
+
+pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only("the inline budget is SQLite's progress handler")]
+URL = "/test/count?n=100000"  # one statement of about a million SQLite instructions
+
+
+@pytest.fixture
+def fresh_app(database: Target) -> FastAPI:
+    """A fresh app with a route, in tests only, that runs one statement of chosen cost the way routes do."""
+    app = create_app(database)
+
+    async def counted(request: Request, connection: ConnectionDep, n: int) -> dict[str, int]:
+        return await served(request, lambda: count_to(connection, n))
+
+    app.add_api_route("/test/count", counted)
+    return app
+
+
+async def test_a_request_over_the_inline_budget_is_answered_from_the_slow_lane(fresh_app: FastAPI) -> None:
+    lanes: Lanes = fresh_app.state.lanes
+    async with asgi_client(fresh_app) as client:
+        fresh_app.state.database.info()  # read once per database file, before counting starts
+        counter = StatementCounter()
+        event.listen(fresh_app.state.database.engine(), "before_cursor_execute", counter)
+        lanes.inline_budget_s = 0  # every statement on the loop is interrupted at SQLite's first progress check
+        first = await client.get(URL)
+        first_statements = len(counter.statements)
+        second = await client.get(URL)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json() == {"count": 100000}
+    # The first try ran its statement inline, interrupted, then again in the lane; the same URL then goes to the
+    # lane directly.
+    assert (first_statements, len(counter.statements) - first_statements) == (2, 1)
+    assert lanes.remembers("/test/count", "n=100000")
+
+
+async def test_the_event_loop_serves_cheap_requests_while_the_slow_lane_works(fresh_app: FastAPI) -> None:
+    lanes: Lanes = fresh_app.state.lanes
+    entered, release = threading.Event(), threading.Event()
+    slow = lanes.slow
+    order: list[str] = []
+
+    async def held(work: Callable[..., Any], *args: object) -> Any:
+        def blocked() -> Any:
+            entered.set()
+            release.wait(10)  # only if the loop were held would the cheap request below wait for this
+            return work(*args)
+
+        return await slow(blocked)
+
+    lanes.slow = held  # type: ignore[method-assign]
+    async with asgi_client(fresh_app) as client, anyio.create_task_group() as tasks:
+
+        async def expensive() -> None:
+            response = await client.get(URL)
+            order.append(f"expensive {response.status_code}")
+
+        lanes.inline_budget_s = 0
+        tasks.start_soon(expensive)
+        await anyio.to_thread.run_sync(entered.wait, 10)
+        lanes.inline_budget_s = 0.5  # cheap requests stay on the loop again
+        cheap = await client.get("/v1/entities/antony-blinken")
+        order.append(f"cheap {cheap.status_code}")
+        release.set()
+    assert order == ["cheap 200", "expensive 200"]
