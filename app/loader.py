@@ -23,7 +23,8 @@ from sqlmodel import Session, SQLModel, col
 from app import fts
 from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
-from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
+from app.models import Article, DatasetInfo, DateSpan, Entity, Event, Mention, Pledge, Quote
+from app.params import DATE_RANGES
 from app.resources import RESOURCES
 from app.schema import head_revision
 from app.seeds import Dataset, compile_seeds, seed_files
@@ -116,7 +117,9 @@ DOCUMENTS_BATCH = 500
 def store_documents(connection: Connection, progress: Callable[[int], object] | None = None) -> None:
     """Fill the ``doc`` column of every fact with its public JSON (``app/render.py``), inside the load's
     transaction: the data only changes when a load replaces it, so the API never assembles a fact from five tables
-    on a request, and a list page is one indexed query. Then every article's annotations (``app/annotate.py``)."""
+    on a request, and a list page is one indexed query. Then every article's annotations (``app/annotate.py``)
+    and the longest span of each kind of date range (``store_date_spans``)."""
+    store_date_spans(connection)
     for resource in RESOURCES:
         table = resource.table.__table__  # type: ignore[attr-defined]
         store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"))
@@ -159,3 +162,13 @@ def needs_build(seeds: Path, target: Target) -> str | None:
     if newer:
         return f"{newer[0].relative_to(seeds.parent)} changed after it was built"
     return None
+
+
+def store_date_spans(connection: Connection) -> None:
+    """The longest ``latest - earliest`` of every date range (``params.DATE_RANGES``), in days, 0 when there is no
+    fact of its kind: what lets a bound on a range's later end seek the sort index (``params.LaterEnd``)."""
+    table = DateSpan.__table__  # type: ignore[attr-defined]
+    connection.execute(table.delete())
+    for name, (earliest, latest) in DATE_RANGES.items():
+        days = max(((last - first).days for first, last in connection.execute(select(earliest, latest))), default=0)
+        connection.execute(insert(table), {"name": name, "days": days})

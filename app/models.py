@@ -273,6 +273,18 @@ class Annotation(SQLModel, table=True):
     doc: str
 
 
+class DateSpan(SQLModel, table=True):
+    """The longest date range (``latest - earliest``, in days) of each dated kind of fact, fixed at load time.
+
+    A lower bound on a fact's later end (``said_on__gte``) is then also one on its earlier end, less this span:
+    a bound that the sort index (``earliest``, id) can seek to, instead of walking from its start
+    (``params.date_range``)."""
+
+    __tablename__ = "date_span"
+    name: str = Field(primary_key=True)  # "quote.said_on": table and the range's parameter name
+    days: int
+
+
 class DatasetInfo(SQLModel, table=True):
     __tablename__ = "dataset_info"
     id: int = Field(default=1, primary_key=True)

@@ -25,12 +25,12 @@ from pydantic import (
     WithJsonSchema,
     create_model,
 )
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, and_, bindparam, literal, select
 
 from app.dates import Day
 from app.formats import Format, field_names
-from app.models import MAX_ID_LENGTH
-from app.sql import in_values
+from app.models import MAX_ID_LENGTH, DateSpan
+from app.sql import DaysBefore, in_values
 
 
 def _split_commas(value: Any) -> Any:
@@ -201,19 +201,40 @@ def filters_of(model: type[BaseModel]) -> dict[str, Filter]:
     }
 
 
+# Every date range declared by ``date_range``: its name in ``date_span`` -> (earliest, latest) columns. The loader
+# stores each one's longest span (``loader.store_date_spans``).
+DATE_RANGES: dict[str, tuple[Any, Any]] = {}
+
+
+def LaterEnd(latest: Any, earliest: Any, span: str, compare: Callable[[Any, Any], Any]) -> Filter:
+    """A lower bound on a range's later end (``latest >= day``), also stated on its earlier end (``earliest >= day
+    - longest span``, which changes no result): the sort index, on ``earliest``, then seeks to the first fact that
+    can match instead of reading every one before it. The span is read in the statement itself, so it is always
+    that of the data the statement reads."""
+    span_table = DateSpan.__table__  # type: ignore[attr-defined]
+    days = select(span_table.c.days).where(span_table.c.name == literal(span)).scalar_subquery()
+
+    def build(col: Any, name: str) -> ColumnElement[bool]:
+        return and_(compare(col, bindparam(name)), earliest >= DaysBefore(bindparam(name), days))
+
+    return Filter(latest, build)
+
+
 def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) -> type[BaseModel]:
     """``name__gte/gt/lte/lt`` for facts dated by a range, as a base class of the list's query model.
 
     A fact's date is a range (``earliest`` to ``latest``, both indexed): a bound matches when the range could
     reach it, so an event dated "last week" matches ``date__gte`` any day up to that Sunday.
     """
+    span = f"{earliest.class_.__tablename__}.{name}"
+    DATE_RANGES[span] = (earliest, latest)
     fields: dict[str, Any] = {
         f"{name}__gte": (
-            Annotated[Day | None, Gte(latest)],
+            Annotated[Day | None, LaterEnd(latest, earliest, span, lambda col, day: col >= day)],
             Field(None, description=f"Only {facts} on or after this date.", examples=[example]),
         ),
         f"{name}__gt": (
-            Annotated[Day | None, Gt(latest)],
+            Annotated[Day | None, LaterEnd(latest, earliest, span, lambda col, day: col > day)],
             Field(None, description=f"Only {facts} after this date."),
         ),
         f"{name}__lte": (

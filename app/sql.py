@@ -51,6 +51,32 @@ def _in_json_array_postgresql(element: InJsonArray, compiler: SQLCompiler, **kw:
     return f"{column} IN (SELECT jsonb_array_elements_text(CAST({parameter} AS jsonb)))"
 
 
+class DaysBefore(ColumnElement[Any]):
+    """The date ``days`` days before the date parameter ``parameter`` (``days`` a scalar subquery), or 0001-01-01
+    (how an unbounded earliest day is stored) if that is earlier."""
+
+    inherit_cache = True
+    type = NullType()
+
+    def __init__(self, parameter: BindParameter[Any], days: Any) -> None:
+        self.parameter = parameter
+        self.days = days
+
+
+@compiles(DaysBefore)
+def _days_before_sqlite(element: DaysBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    parameter, days = compiler.process(element.parameter, **kw), compiler.process(element.days, **kw)
+    # ISO text, as SQLite stores dates; before year 1 (a span from an unbounded date, 0001-01-01), date() is null.
+    return f"coalesce(date({parameter}, '-' || {days} || ' days'), '0001-01-01')"
+
+
+@compiles(DaysBefore, "postgresql")
+def _days_before_postgresql(element: DaysBefore, compiler: SQLCompiler, **kw: Any) -> str:
+    parameter, days = compiler.process(element.parameter, **kw), compiler.process(element.days, **kw)
+    day = f"CAST({parameter} AS date)"
+    return f"({day} - LEAST({days}, {day} - DATE '0001-01-01'))"  # never before year 1 (out of range: an error)
+
+
 def in_values(column: Any, name: str) -> InJsonArray:
     """``column`` is one of the values given as parameter ``name`` (pass them through ``values()``)."""
     return InJsonArray(column, bindparam(name))

@@ -1,7 +1,11 @@
 """Every filter of every list, as a table: query string -> the exact set of ids it returns."""
 
+from datetime import date
+
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
 from tests.conftest import ARTICLE_ID
 
@@ -352,3 +356,22 @@ async def test_entities_in_article_are_the_ones_mentioned(client: httpx.AsyncCli
     for article in articles:
         listed = (await client.get(f"/v1/entities?limit=200&article={article['id']}")).json()["data"]
         assert {e["id"] for e in listed} == mentioned_in[article["id"]], article["id"]
+
+
+DATED = {"articles": "published_on", "quotes": "said_on", "pledges": "announced_on", "events": "date"}
+
+
+async def test_each_kind_stores_its_longest_date_range(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """What lets ``said_on__gte`` seek the sort index (params.LaterEnd) is the longest range of each kind: a
+    shorter one would lose the facts dated by a wider range (the undated quotes above span a year)."""
+    with app.state.database.engine().connect() as connection:
+        stored = dict(connection.execute(text("SELECT name, days FROM date_span")).all())
+    expected = {}
+    for name, field in DATED.items():
+        items = (await client.get(f"/v1/{name}?limit=200")).json()["data"]
+        # An unbounded end (null) is stored as 0001-01-01 or 9999-12-31.
+        ranges = [(i[field]["earliest"] or "0001-01-01", i[field]["latest"] or "9999-12-31") for i in items]
+        spans = [date.fromisoformat(latest) - date.fromisoformat(earliest) for earliest, latest in ranges]
+        expected[f"{name.removesuffix('s')}.{field}"] = max(span.days for span in spans)
+    assert stored == expected
+    assert expected["quote.said_on"] > 300
