@@ -7,6 +7,7 @@ from pathlib import Path
 from app.backend import LoadError, MissingDriver, Target, backend_for
 from app.loader import load, needs_build
 from app.seeds import SeedError, compile_seeds
+from app.seeds.sha import write_sha256
 from app.settings import get_settings
 
 DB_HELP = "SQLite file or PostgreSQL URL (env ARTICLE_FACTS_DB or DATABASE_URL)"
@@ -24,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="validate the seeds; write nothing")
     check.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
+    check.add_argument(
+        "--write-sha",
+        action="store_true",
+        help="first write each article.txt's sha256 into its article.yaml (nothing else in the file changes)",
+    )
 
     load_cmd = commands.add_parser("load", help="validate the seeds and atomically rebuild the database")
     load_cmd.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
@@ -32,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         "--allow-shrink",
         action="store_true",
         help="replace the database even if the new data has less than half of some kind of fact it holds",
+    )
+    load_cmd.add_argument(
+        "--allow-drafts", action="store_true", help="load facts still marked `draft: true` (unreviewed drafts)"
     )
 
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
@@ -56,10 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
+            if args.write_sha:
+                for path in write_sha256(args.seeds):
+                    print(f"{path}: sha256 written")
             dataset = compile_seeds(args.seeds)
-            print(f"{args.seeds}: ok, {len(dataset.rows)} rows, dataset version {dataset.version}")
+            for draft in dataset.drafts:
+                print(draft)
+            drafts = f", {len(dataset.drafts)} draft(s) to review" if dataset.drafts else ""
+            print(f"{args.seeds}: ok, {len(dataset.rows)} rows{drafts}, dataset version {dataset.version}")
         elif args.command == "load":
-            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
+            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink, allow_drafts=args.allow_drafts)
             print(f"loaded {backend_for(args.db).describe()}: dataset version {dataset.version}")
         else:
             return _serve(args)

@@ -18,7 +18,7 @@ from app.models import (
     Quote,
     QuoteMention,
 )
-from app.seeds.checks import _ArticleContext, _Checks
+from app.seeds.checks import _ArticleContext, _Checks, did_you_mean
 from app.seeds.money import minor_exponent, parse_amount, usd_equivalent
 from app.seeds.result import SearchDoc, Source
 from app.seeds.shapes import ArticleIn, EventIn, PledgeIn, QuoteIn
@@ -47,11 +47,13 @@ class _Facts(_Checks):
                 continue
             taken[(span.start, span.end)] = override.entity
 
+        for entity_id in article.aliases:
+            self.ref_entity(entity_id, src, ("aliases", entity_id))
         claims: dict[tuple[int, int], set[str]] = defaultdict(set)
         for entity_id, (entity, _) in self.entities.items():
             if self.entity_scope[entity_id] not in (None, ctx.article_id):
                 continue  # another article's local entity ("the diplomat" there is not the one here)
-            for phrase in {entity.name, *entity.aliases}:
+            for phrase in {entity.name, *entity.aliases, *article.aliases.get(entity_id, [])}:
                 for lo, hi in ctx.scope:
                     for found in ctx.text.find_words(phrase, lo, hi):
                         claims[found].add(entity_id)
@@ -84,7 +86,7 @@ class _Facts(_Checks):
         if event is None or not self.claim_id("event", event.id, src):
             return
         self.events[event.id] = src
-        value, earliest, latest, date_span = self.date(ctx.text, event.date, src, ("date",))
+        value, earliest, latest, date_span = self.date(ctx.text, event.date, src, ("date",), ctx.published)
         evidence = [("date", date_span)]
         evidence += [("support", self.resolve(ctx.text, r, src, ("evidence", i))) for i, r in enumerate(event.evidence)]
         if not event.evidence:
@@ -123,7 +125,7 @@ class _Facts(_Checks):
         if quote is None or not self.claim_id("quote", quote.id, src):
             return
         span = self.resolve(ctx.text, quote.text, src, ("text",))
-        value, earliest, latest, date_span = self.date(ctx.text, quote.said_on, src, ("said_on",))
+        value, earliest, latest, date_span = self.date(ctx.text, quote.said_on, src, ("said_on",), ctx.published)
         evidence = [
             ("text", span),
             ("attribution", self.resolve(ctx.text, quote.attribution, src, ("attribution",))),
@@ -159,7 +161,9 @@ class _Facts(_Checks):
         pledge = self.validate(PledgeIn, src)
         if pledge is None or not self.claim_id("pledge", pledge.id, src):
             return
-        value, earliest, latest, date_span = self.date(ctx.text, pledge.announced_on, src, ("announced_on",))
+        value, earliest, latest, date_span = self.date(
+            ctx.text, pledge.announced_on, src, ("announced_on",), ctx.published
+        )
         purpose = self.resolve(ctx.text, pledge.purpose, src, ("purpose",))
         initiatives = [self.resolve(ctx.text, r, src, ("initiatives", i)) for i, r in enumerate(pledge.initiatives)]
         evidence = [("purpose", purpose), ("announced_on", date_span)]
@@ -173,7 +177,12 @@ class _Facts(_Checks):
             evidence.insert(0, ("amount", amount_span))
             currency = pledge.amount.currency
             if pycountry.currencies.get(alpha_3=currency) is None:
-                self.problem(src, ("amount", "currency"), f"{currency!r} is not an ISO 4217 currency code")
+                codes = (c.alpha_3 for c in pycountry.currencies)
+                self.problem(
+                    src,
+                    ("amount", "currency"),
+                    f"{currency!r} is not an ISO 4217 currency code{did_you_mean(currency.upper(), codes)}",
+                )
             elif amount_span is not None:
                 try:
                     stated = parse_amount(amount_span.text, currency)
