@@ -103,6 +103,7 @@ def relative_rules() -> list[str]:
         "in <month>",
         *units,
         "later in the week",
+        "recent",
         "recently",
     ]
 
@@ -129,8 +130,8 @@ def relative(phrase: str, published: date) -> tuple[str | None, str | None, date
         first, last = period(f"{year}-{number:02d}", "month")
         basis = f"The most recent {month} on or before publication ({on}): {first:%B %Y}."
         return f"{year}-{number:02d}", "month", first, last, basis
-    if words == "recently":
-        return None, None, None, published, f"Recently: on or before publication ({on})."
+    if words in ("recent", "recently"):
+        return None, None, None, published, f"{words.capitalize()}: on or before publication ({on})."
     match = re.fullmatch(r"(this|last|next|earlier this|later this|later in the) (week|month|year)", words)
     if match is None:
         raise ValueError(f"no rule for the relative date {phrase!r}; the rules: {', '.join(relative_rules())}")
