@@ -7,6 +7,7 @@ from pathlib import Path
 from app.backend import LoadError, MissingDriver, Target, backend_for
 from app.loader import load, needs_build
 from app.seeds import SeedError, compile_seeds
+from app.seeds.sha import write_sha256
 from app.settings import get_settings
 
 DB_HELP = "SQLite file or PostgreSQL URL (env ARTICLE_FACTS_DB or DATABASE_URL)"
@@ -24,6 +25,18 @@ def main(argv: list[str] | None = None) -> int:
 
     check = commands.add_parser("check", help="validate the seeds; write nothing")
     check.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
+    check.add_argument(
+        "--write-sha",
+        action="store_true",
+        help="first write each article.txt's sha256 into its article.yaml (nothing else in the file changes)",
+    )
+
+    new = commands.add_parser("new", help="draft a seed folder for a new article, every fact marked for review")
+    new.add_argument("text", type=Path, metavar="ARTICLE_TXT", help="the article's text, copied byte for byte")
+    new.add_argument("--id", required=True, help="the new article's id (a slug)")
+    new.add_argument("--published-on", required=True, metavar="YYYY-MM-DD", help="its publication day")
+    new.add_argument("--publisher", metavar="ENTITY", help="the publisher's entity id (default: guessed)")
+    new.add_argument("--seeds", type=Path, default=settings.seeds, help="seed folder (env ARTICLE_FACTS_SEEDS)")
 
     load_cmd = commands.add_parser("load", help="validate the seeds and atomically rebuild the database")
     load_cmd.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
@@ -32,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         "--allow-shrink",
         action="store_true",
         help="replace the database even if the new data has less than half of some kind of fact it holds",
+    )
+    load_cmd.add_argument(
+        "--allow-drafts", action="store_true", help="load facts still marked `draft: true` (unreviewed drafts)"
     )
 
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
@@ -56,10 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
+            if args.write_sha:
+                for path in write_sha256(args.seeds):
+                    print(f"{path}: sha256 written")
             dataset = compile_seeds(args.seeds)
-            print(f"{args.seeds}: ok, {len(dataset.rows)} rows, dataset version {dataset.version}")
+            for draft in dataset.drafts:
+                print(draft)
+            drafts = f", {len(dataset.drafts)} draft(s) to review" if dataset.drafts else ""
+            print(f"{args.seeds}: ok, {len(dataset.rows)} rows{drafts}, dataset version {dataset.version}")
+        elif args.command == "new":
+            return _new(args)
         elif args.command == "load":
-            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink)
+            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink, allow_drafts=args.allow_drafts)
             print(f"loaded {backend_for(args.db).describe()}: dataset version {dataset.version}")
         else:
             return _serve(args)
@@ -74,6 +98,22 @@ def main(argv: list[str] | None = None) -> int:
     except MissingDriver as exc:
         print(f"article-facts {args.command}: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from app.drafting.write import new_article  # a curation tool: never imported when serving
+
+    try:
+        written = new_article(args.text, args.seeds, args.id, args.published_on, args.publisher)
+    except ValueError as exc:
+        print(f"article-facts new: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    dataset = compile_seeds(args.seeds)  # SeedError: the draft needs fixing before check accepts it
+    mine = [d for d in dataset.drafts if f"/{args.id}/" in f"/{d.file}"]
+    print(f"{args.seeds}: ok; {len(mine)} draft(s) to review, then delete `draft: true` from each")
     return 0
 
 

@@ -12,6 +12,7 @@ they go); readers keep the snapshot they started with until it commits, and a fa
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,16 +28,19 @@ from app.models import Article, DatasetInfo, DateSpan, Entity, Event, Mention, P
 from app.params import DATE_RANGES
 from app.resources import RESOURCES
 from app.schema import head_revision
-from app.seeds import Dataset, compile_seeds, seed_files
+from app.seeds import Dataset, SeedError, compile_seeds, seed_files
 
 # A load may drop at most this share of any kind of fact (articles, entities, mentions, quotes, pledges, events)
 # that the database it replaces has, unless ``allow_shrink``: more than that is a gutted file, not curation.
 MAX_SHRINK = 0.5
 
 
-def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
-    """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data."""
+def load(seeds: Path, target: Target, allow_shrink: bool = False, allow_drafts: bool = False) -> Dataset:
+    """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data.
+    Facts still marked ``draft: true`` are refused unless ``allow_drafts``: nobody has reviewed them."""
     dataset = compile_seeds(seeds)
+    if dataset.drafts and not allow_drafts:
+        raise SeedError([replace(p, message=f"{p.message} (or load with --allow-drafts)") for p in dataset.drafts])
     if not allow_shrink:
         check_shrink(fact_counts(dataset), served_counts(target))
     publish(dataset, target)

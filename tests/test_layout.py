@@ -40,6 +40,7 @@ def test_serving_sqlite_imports_no_driver_or_tool(tmp_path: Path) -> None:
     loaded = imported_by(SERVING, then=f"app.main.create_app(__import__('pathlib').Path({str(tmp_path)!r}))")
     assert "app.main" in loaded
     assert [name for name in loaded if name.split(".")[0] in {"psycopg", "tqdm", "tools"}] == []
+    assert [name for name in loaded if name.startswith("app.drafting")] == []  # `article-facts new` only
 
 
 def test_a_postgresql_url_without_its_driver_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,7 +62,7 @@ BAD_INPUTS = [
         "    speaker: dmitry-peskov\n",
         "    speaker: dmitry-peskow\n",
         "peskov-central-asia-top-priority",
-        "unknown entity 'dmitry-peskow'",
+        "unknown entity 'dmitry-peskow'; did you mean 'dmitry-peskov'?",
     ),
     (
         f"{ARTICLE}/quotes.yaml",
@@ -90,14 +90,14 @@ BAD_INPUTS = [
         "      currency: USD\n    purpose",
         "      currency: USX\n    purpose",
         "us-25m-central-asia-2022-09",
-        "'USX' is not an ISO 4217 currency code",
+        "'USX' is not an ISO 4217 currency code; did you mean 'USD'?",
     ),
     (
         "entities.yaml",
         "      - role: President\n        organization: kazakhstan\n",
         "      - role: President\n        organization: kazakstan\n",
         "kassym-jomart-tokayev",
-        "unknown entity 'kazakstan'",
+        "unknown entity 'kazakstan'; did you mean 'kazakhstan'?",
     ),
     (
         f"{ARTICLE}/article.yaml",
@@ -111,14 +111,28 @@ BAD_INPUTS = [
         "    kind: partial\n    text: sovereignty",
         "    kind: shouted\n    text: sovereignty",
         "blinken-backs-central-asian-sovereignty",
-        "kind: Input should be 'direct', 'partial' or 'indirect'",
+        "kind: Input should be 'direct', 'partial' or 'indirect'",  # nothing close to suggest
     ),
     (
         f"{ARTICLE}/quotes.yaml",
         "    speaker: dmitry-peskov\n",
         "    speker: dmitry-peskov\n",
         "peskov-central-asia-top-priority",
-        "speker: Extra inputs are not permitted",
+        "speker: Extra inputs are not permitted; did you mean 'speaker'?",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    kind: partial\n    text: sovereignty",
+        "    kind: partal\n    text: sovereignty",
+        "blinken-backs-central-asian-sovereignty",
+        "kind: Input should be 'direct', 'partial' or 'indirect'; did you mean 'partial'?",
+    ),
+    (
+        f"{ARTICLE}/quotes.yaml",
+        "    event: c5-plus-1-ministerial-2023-02-28\n",
+        "    event: c5-plus-1-ministerial-2023-02-27\n",
+        "blinken-backs-central-asian-sovereignty",
+        "unknown event 'c5-plus-1-ministerial-2023-02-27'; did you mean 'c5-plus-1-ministerial-2023-02-28'?",
     ),
     (
         "entities.yaml",
@@ -164,7 +178,7 @@ def test_malformed_yaml_names_the_line(seeds_copy: Path, target: Path, capsys: p
     assert code == 1
     # Only the YAML problem: references to the events it defines are not reported as unknown on top.
     assert err == (
-        f"seeds/{ARTICLE}/events.yaml:{line + 1}: -: malformed YAML: mapping values are not allowed here\n"
+        f"seeds/{ARTICLE}/events.yaml:{line + 1}: -: malformed YAML: a ': ' inside a value: put the whole value in quotes\n"
         "1 problem(s); nothing was written\n"
     )
     assert digest(target) == before

@@ -220,7 +220,7 @@ BAD_CHANGES: list[tuple[str, Callable[[Path], object], str]] = [
     (
         "malformed YAML",
         lambda seeds: edit(seeds, f"{ARTICLE}/events.yaml", "events:\n", "events:\n  - title: a: b\n"),
-        "malformed YAML: mapping values are not allowed here",
+        "malformed YAML: a ': ' inside a value: put the whole value in quotes",
     ),
     (
         "missing evidence",

@@ -5,7 +5,8 @@ rows to load (table rows and full-text documents), or raises SeedError with ever
 (``file:line: fact-id: what is wrong``).
 
 Map of this package, in reading order:
-- ``lines``: YAML with line numbers (``_LineLoader``, ``line_of``, ``read_mapping``);
+- ``lines``: YAML with line numbers (``_LineLoader``, ``line_of``, ``read_mapping``); ``yamlerrors`` says what a
+  YAML syntax error is, in plain words, at the line where it starts;
 - ``shapes``: the shapes curators write (``EntityIn``, ``QuoteIn``, ... with ``extra="forbid"``);
 - ``money``: amounts (``parse_amount``);
 - ``result``: what compiling gives back (``Dataset``, ``SearchDoc``, ``Problem``, ``SeedError``) and the
@@ -15,7 +16,10 @@ Map of this package, in reading order:
 - ``facts``: ``_Facts``, an article's mentions, events, quotes and pledges; each ``add_*`` builds the table rows
   and the ``SearchDoc`` of one fact;
 - ``compiler``: ``_Compiler`` and ``compile_seeds``: entities -> each article (text, evidence, dates) -> its
-  mentions -> its events, quotes and pledges -> references checked last.
+  mentions -> its events, quotes and pledges -> references checked last;
+- ``sha``: ``write_sha256``, what ``article-facts check --write-sha`` does first.
+
+Drafting a new article (``article-facts new``) is ``app.drafting``, built on these; serving never imports it.
 """
 
 from app.seeds.compiler import compile_seeds

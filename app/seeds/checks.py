@@ -1,9 +1,10 @@
 """The compiler's state and the checks every fact shares: reporting a problem at its line, reading and
 validating YAML, claiming ids, entity references, evidence spans and dates, and the evidence rows."""
 
+import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,27 @@ KINDS = {"entities": "entity", "events": "event", "quotes": "quote", "pledges": 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the closest of ``choices`` to a misspelt ``word``, or nothing."""
+    word = str(word)
+    best, best_score = "", 0.6  # difflib's own cutoff for "close"
+    for choice in choices:  # ties go to the first choice, then to the longer common start ("USX": USD, not UZS)
+        score = difflib.SequenceMatcher(None, word, choice).ratio()
+        score += 0.01 * next((i for i, (a, b) in enumerate(zip(word, choice, strict=False)) if a != b), len(word))
+        if score > best_score:
+            best, best_score = choice, score
+    return f"; did you mean {best!r}?" if best else ""
+
+
+def _suggestion(model: type[BaseModel], error: Any) -> str:
+    """A did-you-mean for a value outside an enumeration, or a key the shape does not have."""
+    if error["type"] == "literal_error":
+        return did_you_mean(error["input"], re.findall(r"'([^']*)'", error["ctx"]["expected"]))
+    if error["type"] == "extra_forbidden" and len(error["loc"]) == 1:
+        return did_you_mean(error["loc"][0], model.model_fields)
+    return ""
+
+
 # --- Compiling -----------------------------------------------------------------------------------------------
 
 
@@ -33,6 +55,7 @@ class _ArticleContext:
     text: ArticleText
     scope: list[tuple[int, int]]  # where mentions are looked for: the title line and the body, not the boilerplate
     prefix: str
+    published: date | None  # the publication day that relative dates are resolved against (None: not a day)
 
 
 class _Checks:
@@ -41,6 +64,7 @@ class _Checks:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.drafts: list[Problem] = []  # facts `article-facts new` drafted that no curator has reviewed yet
         self.rows: list[SQLModel] = []
         self.search: list[SearchDoc] = []
         self.entities: dict[str, tuple[EntityIn, Source]] = {}
@@ -75,13 +99,18 @@ class _Checks:
 
     def validate(self, model: type[M], src: Source) -> M | None:
         try:
-            return model.model_validate(src.node)
+            valid = model.model_validate(src.node)
         except ValidationError as exc:
             for error in exc.errors():
                 loc = tuple(error["loc"])
                 where = ".".join(str(part) for part in loc)
-                self.problem(src, loc, f"{where}: {error['msg']}" if where else error["msg"])
+                message = (f"{where}: {error['msg']}" if where else error["msg"]) + _suggestion(model, error)
+                self.problem(src, loc, message)
             return None
+        if getattr(valid, "draft", False):
+            line = line_of(src.node, "draft")
+            self.drafts.append(Problem(src.file, line, src.fact, "a draft: review it, then delete `draft: true`"))
+        return valid
 
     def items(self, data: LineDict, key: str, src_file: str) -> Iterator[Source]:
         """Each mapping under ``key``, as a Source named by its id."""
@@ -127,10 +156,17 @@ class _Checks:
             return None
 
     def date(
-        self, text: ArticleText, value: DateIn, src: Source, path: tuple[str | int, ...]
+        self,
+        text: ArticleText,
+        value: DateIn,
+        src: Source,
+        path: tuple[str | int, ...],
+        published: date | None = None,
     ) -> tuple[dict[str, Any], date, date, Span | None]:
         earliest = latest = None
         try:
+            if value.relative is not None:
+                value = _resolve_relative(value, published)
             if value.value is not None:
                 if value.precision is None:
                     raise ValueError("a date with a value needs a precision")
@@ -177,3 +213,24 @@ class _Checks:
             for role, span in spans
             if span is not None
         ]
+
+
+def _resolve_relative(value: DateIn, published: date | None) -> DateIn:
+    """A ``relative:`` date as the curator would have written it out by hand (ValueError if it cannot be)."""
+    assert value.relative is not None
+    given = [name for name in ("value", "precision", "earliest", "latest") if getattr(value, name) is not None]
+    if given:
+        raise ValueError(f"a relative date takes no {' or '.join(given)}: the rule gives them")
+    if published is None:
+        raise ValueError("a relative date needs the article's publication day (published_on at day precision)")
+    resolved, precision, earliest, latest, basis = dates.relative(value.relative, published)
+    return value.model_copy(
+        update={
+            "value": resolved,
+            "precision": precision,
+            "earliest": earliest.isoformat() if earliest else None,
+            "latest": latest.isoformat(),
+            "inferred": True,
+            "basis": value.basis or basis,
+        }
+    )

@@ -22,7 +22,7 @@ from app.models import (
     PledgeRecipient,
     Quote,
 )
-from app.seeds.checks import KINDS, _ArticleContext
+from app.seeds.checks import KINDS, _ArticleContext, did_you_mean
 from app.seeds.facts import _Facts
 from app.seeds.result import Dataset, Problem, SearchDoc, SeedError, Source, seeds_version
 from app.seeds.shapes import ArticleIn, EntityIn
@@ -43,7 +43,12 @@ class _Compiler(_Facts):
             return
         self.entity_scope[entity.id] = article_id
         if entity.country_code is not None and pycountry.countries.get(alpha_2=entity.country_code) is None:
-            self.problem(src, ("country_code",), f"{entity.country_code!r} is not an ISO 3166-1 alpha-2 code")
+            self.problem(
+                src,
+                ("country_code",),
+                f"{entity.country_code!r} is not an ISO 3166-1 alpha-2 code"
+                + did_you_mean(entity.country_code.upper(), (c.alpha_2 for c in pycountry.countries)),
+            )
         for i, affiliation in enumerate(entity.affiliations):
             self.ref_entity(affiliation.organization, src, ("affiliations", i, "organization"))
         self.entities[entity.id] = (entity, src)
@@ -137,7 +142,8 @@ class _Compiler(_Facts):
             for name in ("events", "quotes", "pledges")
         }
         title_line = (0, text.text.find("\n") if "\n" in text.text else len(text.text))
-        ctx = _ArticleContext(article.id, text, [title_line, (start.start, end.end)], f"{rel}/")
+        day = earliest if published["precision"] == "day" else None
+        ctx = _ArticleContext(article.id, text, [title_line, (start.start, end.end)], f"{rel}/", day)
         self.pending_articles.append((ctx, article, src, files))
 
     def add_facts(self, ctx: _ArticleContext, article: ArticleIn, src: Source, files: dict[str, Any]) -> None:
@@ -175,15 +181,15 @@ class _Compiler(_Facts):
         if "entity" not in self.unreadable:
             for entity_id, src, path in self.entity_refs:
                 if entity_id not in self.entities and entity_id not in self.invalid_ids:
-                    self.problem(src, path, f"unknown entity {entity_id!r}")
+                    self.problem(src, path, f"unknown entity {entity_id!r}{did_you_mean(entity_id, self.entities)}")
         if "event" not in self.unreadable:
             for event_id, src in self.event_refs:
                 if event_id not in self.events:
-                    self.problem(src, ("event",), f"unknown event {event_id!r}")
+                    self.problem(src, ("event",), f"unknown event {event_id!r}{did_you_mean(event_id, self.events)}")
         if self.problems:
             return None
         self.count_facts()
-        return Dataset(version=seeds_version(self.root), rows=self.rows, search=self.search)
+        return Dataset(version=seeds_version(self.root), rows=self.rows, search=self.search, drafts=self.drafts)
 
     def count_facts(self) -> None:
         counts: dict[str, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))

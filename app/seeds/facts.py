@@ -7,7 +7,7 @@ from typing import Any
 
 import pycountry
 
-from app.evidence import EvidenceError
+from app.evidence import ArticleText, EvidenceError
 from app.models import (
     Event,
     EventParticipant,
@@ -18,7 +18,7 @@ from app.models import (
     Quote,
     QuoteMention,
 )
-from app.seeds.checks import _ArticleContext, _Checks
+from app.seeds.checks import _ArticleContext, _Checks, did_you_mean
 from app.seeds.money import minor_exponent, parse_amount, usd_equivalent
 from app.seeds.result import SearchDoc, Source
 from app.seeds.shapes import ArticleIn, EventIn, PledgeIn, QuoteIn
@@ -47,29 +47,20 @@ class _Facts(_Checks):
                 continue
             taken[(span.start, span.end)] = override.entity
 
-        claims: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for entity_id, (entity, _) in self.entities.items():
-            if self.entity_scope[entity_id] not in (None, ctx.article_id):
-                continue  # another article's local entity ("the diplomat" there is not the one here)
-            for phrase in {entity.name, *entity.aliases}:
-                for lo, hi in ctx.scope:
-                    for found in ctx.text.find_words(phrase, lo, hi):
-                        claims[found].add(entity_id)
-        chosen: list[tuple[int, int, str]] = [(s, e, eid) for (s, e), eid in taken.items() if eid is not None]
-        occupied = list(taken)
-        for (s, e), owners in sorted(claims.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0])):
-            if any(s < oe and os < e for os, oe in occupied):
-                continue
-            occupied.append((s, e))
-            if len(owners) > 1:
-                names = " and ".join(sorted(owners))
-                self.problem(
-                    src,
-                    ("mentions",),
-                    f"{ctx.text.text[s:e]!r} at {s} is claimed by {names}; add a mention override",
-                )
-                continue
-            chosen.append((s, e, next(iter(owners))))
+        for entity_id in article.aliases:
+            self.ref_entity(entity_id, src, ("aliases", entity_id))
+        phrases = {
+            entity_id: {entity.name, *entity.aliases, *article.aliases.get(entity_id, [])}
+            for entity_id, (entity, _) in self.entities.items()
+            # another article's local entity ("the diplomat" there is not the one here) is not looked for
+            if self.entity_scope[entity_id] in (None, ctx.article_id)
+        }
+        chosen, conflicts = settle_claims(find_claims(ctx.text, ctx.scope, phrases), taken)
+        for s, e, owners in conflicts:
+            names = " and ".join(sorted(owners))
+            self.problem(
+                src, ("mentions",), f"{ctx.text.text[s:e]!r} at {s} is claimed by {names}; add a mention override"
+            )
         result = [
             Mention(article_id=ctx.article_id, entity_id=eid, start=s, end=e, text=ctx.text.text[s:e])
             for s, e, eid in sorted(chosen)
@@ -84,7 +75,7 @@ class _Facts(_Checks):
         if event is None or not self.claim_id("event", event.id, src):
             return
         self.events[event.id] = src
-        value, earliest, latest, date_span = self.date(ctx.text, event.date, src, ("date",))
+        value, earliest, latest, date_span = self.date(ctx.text, event.date, src, ("date",), ctx.published)
         evidence = [("date", date_span)]
         evidence += [("support", self.resolve(ctx.text, r, src, ("evidence", i))) for i, r in enumerate(event.evidence)]
         if not event.evidence:
@@ -123,7 +114,7 @@ class _Facts(_Checks):
         if quote is None or not self.claim_id("quote", quote.id, src):
             return
         span = self.resolve(ctx.text, quote.text, src, ("text",))
-        value, earliest, latest, date_span = self.date(ctx.text, quote.said_on, src, ("said_on",))
+        value, earliest, latest, date_span = self.date(ctx.text, quote.said_on, src, ("said_on",), ctx.published)
         evidence = [
             ("text", span),
             ("attribution", self.resolve(ctx.text, quote.attribution, src, ("attribution",))),
@@ -159,7 +150,9 @@ class _Facts(_Checks):
         pledge = self.validate(PledgeIn, src)
         if pledge is None or not self.claim_id("pledge", pledge.id, src):
             return
-        value, earliest, latest, date_span = self.date(ctx.text, pledge.announced_on, src, ("announced_on",))
+        value, earliest, latest, date_span = self.date(
+            ctx.text, pledge.announced_on, src, ("announced_on",), ctx.published
+        )
         purpose = self.resolve(ctx.text, pledge.purpose, src, ("purpose",))
         initiatives = [self.resolve(ctx.text, r, src, ("initiatives", i)) for i, r in enumerate(pledge.initiatives)]
         evidence = [("purpose", purpose), ("announced_on", date_span)]
@@ -173,7 +166,12 @@ class _Facts(_Checks):
             evidence.insert(0, ("amount", amount_span))
             currency = pledge.amount.currency
             if pycountry.currencies.get(alpha_3=currency) is None:
-                self.problem(src, ("amount", "currency"), f"{currency!r} is not an ISO 4217 currency code")
+                codes = (c.alpha_3 for c in pycountry.currencies)
+                self.problem(
+                    src,
+                    ("amount", "currency"),
+                    f"{currency!r} is not an ISO 4217 currency code{did_you_mean(currency.upper(), codes)}",
+                )
             elif amount_span is not None:
                 try:
                     stated = parse_amount(amount_span.text, currency)
@@ -223,6 +221,38 @@ class _Facts(_Checks):
         label = " ".join(filter(None, [amount_span.text if amount_span else None, purpose.text if purpose else None]))
         body = " ".join([label, *(span.text for span in initiatives if span)])
         self.search.append(SearchDoc("pledge", pledge.id, label or pledge.id, body))
+
+
+def find_claims(
+    text: ArticleText, scope: list[tuple[int, int]], phrases: dict[str, set[str]]
+) -> dict[tuple[int, int], set[str]]:
+    """Every whole-word occurrence of each entity's phrases (name and aliases) in ``scope``, and who claims it."""
+    claims: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for entity_id, names in phrases.items():
+        for phrase in names:
+            for lo, hi in scope:
+                for found in text.find_words(phrase, lo, hi):
+                    claims[found].add(entity_id)
+    return claims
+
+
+def settle_claims(
+    claims: dict[tuple[int, int], set[str]], taken: dict[tuple[int, int], str | None]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, set[str]]]]:
+    """The mentions: the overrides ``taken`` first, then each claimed span, longest first, that overlaps none
+    chosen before it ("top U.S. diplomat" wins over "U.S."); and the spans claimed by more than one entity."""
+    chosen: list[tuple[int, int, str]] = [(s, e, eid) for (s, e), eid in taken.items() if eid is not None]
+    occupied = list(taken)
+    conflicts = []
+    for (s, e), owners in sorted(claims.items(), key=lambda kv: (kv[0][0] - kv[0][1], kv[0][0])):
+        if any(s < oe and os < e for os, oe in occupied):
+            continue
+        occupied.append((s, e))
+        if len(owners) > 1:
+            conflicts.append((s, e, owners))
+        else:
+            chosen.append((s, e, next(iter(owners))))
+    return chosen, conflicts
 
 
 def _rate_day(value: dict[str, Any], earliest: date, latest: date) -> tuple[date, str]:

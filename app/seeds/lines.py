@@ -6,6 +6,8 @@ from typing import Any
 
 import yaml
 
+from app.seeds.yamlerrors import explain
+
 # --- YAML with line numbers -------------------------------------------------------------------------------
 
 
@@ -81,11 +83,10 @@ class UnreadableFile(Exception):
 def read_mapping(path: Path) -> LineDict:
     """The YAML mapping in ``path``, with its line numbers; UnreadableFile when the file is not one."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        source = path.read_text(encoding="utf-8")
+        data = yaml.load(source, Loader=_LineLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise UnreadableFile(line, f"malformed YAML: {getattr(exc, 'problem', exc)}") from exc
+        raise UnreadableFile(*explain(source, exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise UnreadableFile(1, f"cannot read the file: {exc}") from exc
     if not isinstance(data, LineDict):

@@ -53,6 +53,7 @@ class Dataset:
     version: str
     rows: list[SQLModel] = field(default_factory=list)
     search: list[SearchDoc] = field(default_factory=list)
+    drafts: list[Problem] = field(default_factory=list)  # `draft: true` facts, still to review
 
     def count(self, table: type[SQLModel]) -> int:
         return sum(isinstance(row, table) for row in self.rows)

@@ -45,6 +45,7 @@ class DateIn(_Strict):
     text: Ref | None = None
     inferred: bool = False
     basis: str | None = None
+    relative: str | None = None  # "later this year": value, bounds and basis from app.dates.relative's rules
 
 
 class AffiliationIn(_Strict):
@@ -81,6 +82,7 @@ class BodyIn(_Strict):
 
 class ArticleIn(_Strict):
     id: str
+    draft: bool = False  # written by `article-facts new`: a curator still has to review it
     sha256: str
     language: str
     url: str | None = None
@@ -89,11 +91,13 @@ class ArticleIn(_Strict):
     published_on: DateIn
     body: BodyIn
     entities: list[dict[str, Any]] = []  # validated one by one as EntityIn, for their line numbers
+    aliases: dict[str, list[NonBlank]] = {}  # entity id -> more aliases, matched in this article only
     mentions: list[MentionOverrideIn] = []
 
 
 class QuoteIn(_Strict):
     id: str
+    draft: bool = False
     speaker: str
     kind: QuoteKind
     text: Ref
@@ -112,6 +116,7 @@ class AmountIn(_Strict):
 
 class PledgeIn(_Strict):
     id: str
+    draft: bool = False
     donor: str
     announced_by: str | None = None
     recipients: list[str] = []
@@ -130,6 +135,7 @@ class ParticipantIn(_Strict):
 
 class EventIn(_Strict):
     id: str
+    draft: bool = False
     type: EventType
     title: Label
     description: str
