@@ -45,7 +45,11 @@ def _read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def open_engine(path: Path, read_only: bool = False) -> Engine:
-    engine = create_engine(sqlite_url(path, read_only), connect_args={"check_same_thread": False})
+    # Read-only is how the app serves: every request in progress holds a connection (those waiting for the slow
+    # lane too, ``lanes``), so the pool holds as many as there may be requests. A request must never wait for
+    # one: the wait would block the event loop, and with it the requests that would give one back.
+    pool = {"pool_size": get_settings().max_concurrency, "max_overflow": 16} if read_only else {}
+    engine = create_engine(sqlite_url(path, read_only), connect_args={"check_same_thread": False}, **pool)
     if read_only:
         event.listen(engine, "connect", _read_only_pragmas)
     else:
@@ -56,6 +60,9 @@ def open_engine(path: Path, read_only: bool = False) -> Engine:
 # SQLite virtual-machine instructions between two looks at the clock: about every 10-50 µs of query work, so
 # the check costs nothing measurable and a runaway statement is stopped within a fraction of a millisecond.
 PROGRESS_INTERVAL = 1000
+# The same off the event loop (the slow lane), where each look takes the GIL from the event loop's thread: a
+# hundred times less often, about every 1-5 ms, which is precise enough for a budget of seconds.
+LANE_PROGRESS_INTERVAL = 100_000
 
 
 class QueryBudget:
@@ -63,7 +70,8 @@ class QueryBudget:
     ``statement_timeout``, see ``backend``): the full one, or the short inline one on the event loop (``lanes``).
 
     Each statement gets a deadline when it starts (``before_cursor_execute``); the handler, which SQLite calls
-    every ``PROGRESS_INTERVAL`` instructions while the statement runs or its rows are fetched, interrupts it
+    every ``PROGRESS_INTERVAL`` instructions (``LANE_PROGRESS_INTERVAL`` off the event loop) while the statement
+    runs or its rows are fetched, interrupts it
     once the deadline has passed. SQLite then raises ``OperationalError('interrupted')``, which becomes a 503
     problem with ``Retry-After`` (``handle_error``), wherever the statement ran; the connection itself is
     unharmed and serves the next request.
@@ -80,10 +88,15 @@ class QueryBudget:
     def _connect(self, dbapi_connection: Any, record: Any) -> None:
         deadline = [math.inf]
         record.info["deadline"] = deadline
-        dbapi_connection.set_progress_handler(lambda: time.monotonic() >= deadline[0], PROGRESS_INTERVAL)
+        record.info["over"] = lambda: time.monotonic() >= deadline[0]
+        record.info["interval"] = None
 
     def _start(self, conn: Any, *_args: Any) -> None:
         inline = INLINE_BUDGET.get()
+        interval = LANE_PROGRESS_INTERVAL if inline is None else PROGRESS_INTERVAL
+        if conn.info["interval"] != interval:
+            conn.connection.dbapi_connection.set_progress_handler(conn.info["over"], interval)
+            conn.info["interval"] = interval
         conn.info["deadline"][0] = time.monotonic() + (self.seconds if inline is None else inline)
 
     def _interrupted(self, context: ExceptionContext) -> None:
