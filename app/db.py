@@ -85,10 +85,10 @@ class QueryBudget:
         event.listen(engine, "before_cursor_execute", self._start)
         event.listen(engine, "handle_error", self._interrupted)
 
-    def _connect(self, dbapi_connection: Any, record: Any) -> None:
-        deadline = [math.inf]
-        record.info["deadline"] = deadline
-        record.info["over"] = lambda: time.monotonic() >= deadline[0]
+    def _connect(self, _dbapi_connection: Any, record: Any) -> None:
+        deadline, clock = [math.inf], [time.monotonic]
+        record.info["deadline"], record.info["clock"] = deadline, clock
+        record.info["over"] = lambda: clock[0]() >= deadline[0]
         record.info["interval"] = None
 
     def _start(self, conn: Any, *_args: Any) -> None:
@@ -97,7 +97,11 @@ class QueryBudget:
         if conn.info["interval"] != interval:
             conn.connection.dbapi_connection.set_progress_handler(conn.info["over"], interval)
             conn.info["interval"] = interval
-        conn.info["deadline"][0] = time.monotonic() + (self.seconds if inline is None else inline)
+        # The full budget is wall-clock time; the inline one is the statement's own CPU time, so a busy machine
+        # that delays a cheap statement does not send it to the slow lane.
+        clock = time.monotonic if inline is None else time.thread_time
+        conn.info["clock"][0] = clock
+        conn.info["deadline"][0] = clock() + (self.seconds if inline is None else inline)
 
     def _interrupted(self, context: ExceptionContext) -> None:
         error = context.original_exception

@@ -4,7 +4,8 @@ Nearly every request is a few indexed reads that take well under a millisecond, 
 back would cost, so they run inline on the event loop. But a valid request can be expensive (a date range that
 matches nothing walks an index; a common word in ``q``), and run on the loop it would stall every other request
 of the worker for as long as it runs. So on SQLite each request first runs inline with each statement under a
-short budget (``inline_budget_ms``); a statement that overruns it is interrupted (``Overtime``), and the whole
+short budget of CPU time (``inline_budget_ms``, CPU time so that a busy machine delaying a cheap statement does
+not count); a statement that overruns it is interrupted (``Overtime``), and the whole
 request runs again in the slow lane: at most ``slow_lane_threads`` threads, each statement under the full
 ``query_timeout_ms``. SQLite releases the GIL while it steps a statement, so meanwhile the loop goes on serving
 the cheap requests. A request that overran once (same path and query string) goes to the lane directly the next

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         2000, gt=0, description="Time budget of one SQL statement; over it the request answers 503."
     )
     inline_budget_ms: int = Field(
-        10, gt=0, description="Budget of a statement run on the event loop; over it the request moves to the slow lane."
+        10,
+        gt=0,
+        description="CPU-time budget of a statement run on the event loop; over it the request moves to the slow lane.",
     )
     slow_lane_threads: int = Field(2, ge=1, description="Threads that run requests too slow for the event loop.")
     # Bounds on what one request may cost (docs/reliability.md).
