@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col
 from app import fts
 from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
+from app.export import PackageBuild, package_path
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.resources import RESOURCES
 from app.schema import head_revision
@@ -43,8 +44,20 @@ def load(seeds: Path, target: Target, allow_shrink: bool = False) -> Dataset:
 
 
 def publish(dataset: Dataset, target: Target) -> None:
-    """Replace the data at ``target`` with ``dataset``, all at once (``Backend.publish``)."""
-    backend_for(target).publish(lambda connection: insert_rows(connection, dataset))
+    """Replace the data at ``target`` with ``dataset``, all at once (``Backend.publish``), with its bulk download
+    (``app/export.py``): written from the new rows inside the load, in place before the data is swapped in."""
+    package = PackageBuild(target, dataset.version)
+
+    def fill(connection: Connection) -> None:
+        insert_rows(connection, dataset)
+        package.write(connection)
+
+    try:
+        backend_for(target).publish(fill)
+    except BaseException:
+        package.discard()
+        raise
+    package.prune()
 
 
 def fact_counts(dataset: Dataset) -> dict[str, int]:
@@ -136,7 +149,9 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
 
 def needs_build(seeds: Path, target: Target) -> str | None:
     """Why ``target`` must be (re)built before it is served: missing or empty, built by another schema revision,
-    or older than a seed file; None when it is current."""
+    older than a seed file, or (SQLite) without its bulk download; None when it is current. On PostgreSQL the
+    package may be on the machine that loaded, not this one: a missing one is no reason to reload a shared
+    database (the download answers 404 instead)."""
     backend = backend_for(target)
     if not backend.exists():
         return "there is no database there"
@@ -144,7 +159,9 @@ def needs_build(seeds: Path, target: Target) -> str | None:
     try:
         with engine.connect() as connection:
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-            loaded_at = connection.scalar(select(col(DatasetInfo.loaded_at)))
+            loaded_at, version = connection.execute(
+                select(col(DatasetInfo.loaded_at), col(DatasetInfo.version))
+            ).one_or_none() or (None, None)
     except SQLAlchemyError:
         return "it is not a database built by `article-facts load`"
     finally:
@@ -152,8 +169,10 @@ def needs_build(seeds: Path, target: Target) -> str | None:
     head = head_revision()
     if revision != head:
         return f"it has schema revision {revision}, this version of the app needs {head}"
-    if loaded_at is None:
+    if loaded_at is None or version is None:
         return "it holds no dataset"
+    if isinstance(target, Path) and not package_path(target, version).exists():
+        return "its bulk download (the data package) is missing"
     built = backend.built_at(loaded_at)
     newer = [path for path in seed_files(seeds) if path.stat().st_mtime > built]
     if newer:
