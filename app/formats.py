@@ -10,8 +10,10 @@ nested objects become dotted columns (``speaker.id``, ``said_on.earliest``); a l
 its items joined with ``;`` (``evidence.start`` = ``3323;3357``), a ``;`` or ``\\`` inside an item escaped with
 ``\\``; null is an empty cell; booleans are ``true``/``false``.
 
-Documents are stored rendered, so a page without ``fields`` goes out as stored; with ``fields`` (or as CSV) each
-document is parsed and cut in Python, which costs a few microseconds an item (docs/performance.md).
+Documents are stored rendered, and so is each one's CSV row (``csv_line``, at load time): a JSON, NDJSON or CSV
+page without ``fields`` goes out as stored. With ``fields`` each document is parsed and cut in Python; as CSV,
+through a row writer compiled once per column set (``row_writer``), a few tens of microseconds an item
+(docs/performance.md). Items (details) as CSV are written the same way: one item, and a detail may add fields.
 """
 
 import csv
@@ -280,8 +282,17 @@ class Representation:
             return orjson.Fragment(stored) if isinstance(stored, str | bytes) else stored
         return self.parsed(stored)
 
+    @property
+    def stored_csv(self) -> bool:
+        """Whole items as CSV: the rows the loader stored (``csv_line``) are these rows, so they go out as stored."""
+        return self.format is Format.csv and self.fields is None
+
     def csv_header(self) -> bytes:
         return self._csv([[column.name for column in self.columns()]])
+
+    def head(self) -> bytes:
+        """What comes before the items of a non-JSON body: the CSV header; nothing for NDJSON."""
+        return self.csv_header() if self.format is Format.csv else b""
 
     def lines(self, documents: Iterable[Any]) -> bytes:
         """CSV rows (no header), NDJSON lines, or JSON items joined by commas, for the stored documents."""
@@ -295,11 +306,20 @@ class Representation:
 
     def body(self, documents: Iterable[Any]) -> bytes:
         """A whole non-JSON body: the CSV header and rows, or the NDJSON lines."""
-        head = self.csv_header() if self.format is Format.csv else b""
-        return head + self.lines(documents)
+        return self.head() + self.lines(documents)
 
     @staticmethod
     def _csv(rows: Iterable[list[str]]) -> bytes:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
-        return out.getvalue().encode()
+        return _csv_text(rows).encode()
+
+
+def _csv_text(rows: Iterable[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
+    return out.getvalue()
+
+
+def csv_line(document: dict[str, Any], model: type[BaseModel]) -> str:
+    """The CSV row of a whole ``document`` of ``model``, with its line end: what a CSV page without ``fields``
+    sends for it. The loader stores it beside the document, so such a page is read, not written, per request."""
+    return _csv_text([row_writer(csv_columns(model))(document)])

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
@@ -24,6 +25,7 @@ from app import fts
 from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
 from app.export import PackageBuild, package_path
+from app.formats import csv_line
 from app.models import Article, DatasetInfo, Entity, Event, Mention, Pledge, Quote
 from app.resources import RESOURCES
 from app.schema import head_revision
@@ -132,15 +134,17 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
     on a request, and a list page is one indexed query. Then every article's annotations (``app/annotate.py``)."""
     for resource in RESOURCES:
         table = resource.table.__table__  # type: ignore[attr-defined]
-        store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"))
+        store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"), csv=bindparam("_csv"))
         ids = connection.execute(select(resource.id_column).order_by(resource.id_column)).scalars().all()
         columns = [column for column in resource.columns if column.key != "doc"]
         for start in range(0, len(ids), DOCUMENTS_BATCH):
             chunk = ids[start : start + DOCUMENTS_BATCH]
             rows = connection.execute(select(*columns).where(resource.id_column.in_(chunk))).all()
             docs = resource.render(connection, rows, resource.url)
+            stored = [(row.id, doc.model_dump_json()) for row, doc in zip(rows, docs, strict=True)]
             connection.execute(
-                store, [{"_id": row.id, "_doc": doc.model_dump_json()} for row, doc in zip(rows, docs, strict=True)]
+                store,
+                [{"_id": id, "_doc": doc, "_csv": csv_line(orjson.loads(doc), resource.model)} for id, doc in stored],
             )
             if progress:
                 progress(len(docs))

@@ -5,7 +5,9 @@
 Prints (and writes to ``benchmarks/results/formats-latest.json``): wrk req/s of a 50-quote page as JSON, CSV,
 NDJSON, with ``fields=``, and gzip/zstd-compressed; the bytes of that page in each form; and a streamed export
 of every quote as NDJSON and as CSV: items/s and the server's resident memory before and at the peak during the
-stream. The server is ``uvicorn app.main:create_app`` with one worker, as in ``benchmarks/run.py``.
+stream. The server is ``uvicorn app.main:create_app`` with one worker, as in ``benchmarks/run.py``. When
+``.venv-bench`` is set up (``make .venv-bench/.installed``), Datasette streams the same table as CSV
+(``quote.csv?_stream=on``) from the same file, one worker too, for comparison.
 """
 
 import argparse
@@ -20,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import RESULTS, memory, server, start, stop, wrk
+from run import BENCH_BIN, RESULTS, memory, server, start, stop, wrk
 
 PAGE = "/v1/quotes?limit=50"
 PAGES = {
@@ -50,8 +52,8 @@ def wire_bytes(base: str, path: str, coding: str) -> int:
         return sum(len(chunk) for chunk in response.iter_raw())
 
 
-def stream(base: str, pid: int, fmt: str) -> dict[str, Any]:
-    """Every quote, streamed, while a thread samples the server's memory every 50 ms."""
+def stream(url: str, pid: int, header: bool) -> dict[str, Any]:
+    """Every quote, streamed from ``url``, while a thread samples the server's memory every 50 ms."""
     before = memory(pid)["rss_mib"]
     peak = [before]
     done = threading.Event()
@@ -65,14 +67,13 @@ def stream(base: str, pid: int, fmt: str) -> dict[str, Any]:
     sampler.start()
     started = time.perf_counter()
     lines = 0
-    url = f"{base}/v1/quotes?format={fmt}&stream=true"
     with httpx.stream("GET", url, headers={"Accept-Encoding": "identity"}, timeout=600) as response:
         for chunk in response.iter_bytes():
             lines += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    items = lines - (1 if fmt == "csv" else 0)  # CSV: the header; quoted newlines would overcount (none here)
+    items = lines - (1 if header else 0)  # CSV: the header; quoted newlines would overcount (none here)
     return {
         "items": items,
         "seconds": round(elapsed, 2),
@@ -99,9 +100,19 @@ def main() -> int:
             wrk(srv.base + path, 2, header)  # warm-up
             results["pages"][name] = wrk(srv.base + path, args.seconds, header)
         for fmt in ("ndjson", "csv"):
-            results["streams"][fmt] = stream(srv.base, srv.process.pid, fmt)
+            url = f"{srv.base}/v1/quotes?format={fmt}&stream=true"
+            results["streams"][fmt] = stream(url, srv.process.pid, fmt == "csv")
     finally:
         stop(srv)
+    if (BENCH_BIN / "uvicorn").exists():  # Datasette's own CSV stream of the same table, when .venv-bench is set up
+        peer = server("datasette", "formats", args.db.resolve())
+        start(peer)
+        assert peer.process is not None
+        try:
+            url = f"{peer.base}/{args.db.stem}/quote.csv?_stream=on&_size=max"
+            results["streams"]["datasette csv"] = stream(url, peer.process.pid, True)
+        finally:
+            stop(peer)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "formats-latest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

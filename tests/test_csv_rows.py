@@ -1,8 +1,11 @@
 """The compiled CSV row writer writes exactly what the definition (``formats.csv_row``) writes: for every stored
 document of the corpus, whole and cut to fields, and for documents that are not the shape of their model."""
 
+import csv
+import io
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from sqlalchemy import select
@@ -62,3 +65,24 @@ def test_a_list_inside_a_list_is_joined_item_by_item() -> None:
     column = Column("a.b", ("a", "b"), (0, 1))
     document = {"a": [{"b": ["x;y", "z"]}, {"b": []}, None]}
     assert row_writer((column,))(document) == csv_row(document, (column,)) == ["x\\;y;z;"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+async def test_a_csv_page_of_whole_items_sends_the_stored_rows_which_the_definition_would_write(
+    resource: Any, client: httpx.AsyncClient, sql_statements: list[str]
+) -> None:
+    """Without ``fields`` a CSV page (or a streamed export) reads the rows the loader stored; they are what
+    ``csv_row`` writes from the items' JSON, in the order of the JSON page."""
+    columns = csv_columns(resource.model)
+    items = (await client.get(f"/v1/{resource.name}?limit=200")).json()["data"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(column.name for column in columns)
+    writer.writerows(csv_row(item, columns) for item in items)
+    for query in ("format=csv&limit=200", "format=csv&stream=true"):
+        sql_statements.clear()
+        response = await client.get(f"/v1/{resource.name}?{query}")
+        assert response.status_code == 200
+        assert response.text == out.getvalue()
+        assert any(f"{resource.table.__tablename__}.csv" in statement for statement in sql_statements)
