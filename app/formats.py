@@ -10,16 +10,19 @@ nested objects become dotted columns (``speaker.id``, ``said_on.earliest``); a l
 its items joined with ``;`` (``evidence.start`` = ``3323;3357``), a ``;`` or ``\\`` inside an item escaped with
 ``\\``; null is an empty cell; booleans are ``true``/``false``.
 
-Documents are stored rendered, so a page without ``fields`` goes out as stored; with ``fields`` (or as CSV) each
-document is parsed and cut in Python, which costs a few microseconds an item (docs/performance.md).
+Documents are stored rendered, and so is each one's CSV row (``csv_line``, at load time): a JSON, NDJSON or CSV
+page without ``fields`` goes out as stored. With ``fields`` each document is parsed and cut in Python; as CSV,
+through a row writer compiled once per column set (``row_writer``), a few tens of microseconds an item
+(docs/performance.md). Items (details) as CSV are written the same way: one item, and a detail may add fields.
 """
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
+from operator import itemgetter
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -81,7 +84,11 @@ def negotiate(accept: str | None, format: Format | None) -> Format:
 class Column:
     name: str  # dotted: "speaker.id"
     path: tuple[str, ...]
-    many: bool  # crosses a list: the cell joins its items with ";"
+    lists: tuple[int, ...] = ()  # the steps of ``path`` that are lists (its items joined with ";" in the cell)
+
+    @property
+    def many(self) -> bool:
+        return bool(self.lists)
 
 
 def _inner(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
@@ -98,20 +105,21 @@ def _inner(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
-def _columns(model: type[BaseModel], prefix: tuple[str, ...], many: bool) -> Iterator[Column]:
+def _columns(model: type[BaseModel], prefix: tuple[str, ...], lists: tuple[int, ...]) -> Iterator[Column]:
     for name, info in model.model_fields.items():
         inner, is_list = _inner(info.annotation)
         path = (*prefix, name)
+        crossed = (*lists, len(prefix)) if is_list else lists
         if inner is None:
-            yield Column(".".join(path), path, many or is_list)
+            yield Column(".".join(path), path, crossed)
         else:
-            yield from _columns(inner, path, many or is_list)
+            yield from _columns(inner, path, crossed)
 
 
 @cache
 def csv_columns(model: type[BaseModel]) -> tuple[Column, ...]:
     """The CSV columns of ``model``, in the order of its fields."""
-    return tuple(_columns(model, (), False))
+    return tuple(_columns(model, (), ()))
 
 
 def field_names(model: type[BaseModel]) -> tuple[str, ...]:
@@ -148,6 +156,79 @@ def csv_row(document: dict[str, Any], columns: Iterable[Column]) -> list[str]:
     for column in columns:
         found = _values(document, column.path)
         row.append(";".join(_item(v) for v in found) if column.many else _cell(found[0]))
+    return row
+
+
+# --- The same rows, compiled -------------------------------------------------------------------------------
+# ``csv_row`` is the definition, and slow: ~100 µs an item (a recursive walk per column). A row writer compiled
+# once per column set reads the same cells with one chain of ``itemgetter`` lookups per column, passes strings
+# through as they are, and joins a list's items in one comprehension. A document without its model's shape (a key
+# missing, a list where an object was declared) makes it raise, and ``csv_row`` writes that row: never other output.
+
+
+def _plain(value: Any) -> str:
+    """``_cell`` for a value where a list cannot be (a list there means the shape is not the model's)."""
+    if value.__class__ is str:
+        return value
+    if isinstance(value, list):
+        raise TypeError("a list where the model has none")
+    return _cell(value)
+
+
+def _escaped(value: Any) -> str:
+    """``_item``: one item of a list cell."""
+    text = _plain(value)
+    return text.replace("\\", "\\\\").replace(";", "\\;") if "\\" in text or ";" in text else text
+
+
+def _reader(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """The value at ``path`` through objects, None once a step is None (KeyError, TypeError: not the shape)."""
+    first = itemgetter(path[0])
+    if len(path) == 1:
+        return first
+    rest = _reader(path[1:])
+
+    def read(value: Any) -> Any:
+        inner = first(value)
+        return None if inner is None else rest(inner)
+
+    return read
+
+
+def _compiled(column: Column) -> Callable[[Any], str]:
+    if not column.lists:
+        read = _reader(column.path)
+        return lambda document: _plain(read(document))
+    if len(column.lists) > 1:  # a list in a list: the definition
+        return lambda document: ";".join(_item(v) for v in _values(document, column.path))
+    at = column.lists[0] + 1
+    items_at = _reader(column.path[:at])
+    leaf = _reader(column.path[at:]) if at < len(column.path) else None
+
+    def joined(document: Any) -> str:
+        items = items_at(document)
+        if items is None:
+            return ""
+        if items.__class__ is not list:
+            raise TypeError("not a list where the model has one")
+        if leaf is None:
+            return ";".join([_escaped(item) for item in items])
+        return ";".join([_escaped(None if item is None else leaf(item)) for item in items])
+
+    return joined
+
+
+@lru_cache(maxsize=128)  # one per model and ``fields``: a handful
+def row_writer(columns: tuple[Column, ...]) -> Callable[[dict[str, Any]], list[str]]:
+    """``csv_row`` for ``columns``, compiled."""
+    cells = [_compiled(column) for column in columns]
+
+    def row(document: dict[str, Any]) -> list[str]:
+        try:
+            return [cell(document) for cell in cells]
+        except (KeyError, TypeError):
+            return csv_row(document, columns)
+
     return row
 
 
@@ -201,24 +282,44 @@ class Representation:
             return orjson.Fragment(stored) if isinstance(stored, str | bytes) else stored
         return self.parsed(stored)
 
+    @property
+    def stored_csv(self) -> bool:
+        """Whole items as CSV: the rows the loader stored (``csv_line``) are these rows, so they go out as stored."""
+        return self.format is Format.csv and self.fields is None
+
     def csv_header(self) -> bytes:
         return self._csv([[column.name for column in self.columns()]])
+
+    def head(self) -> bytes:
+        """What comes before the items of a non-JSON body: the CSV header; nothing for NDJSON."""
+        return self.csv_header() if self.format is Format.csv else b""
 
     def lines(self, documents: Iterable[Any]) -> bytes:
         """CSV rows (no header), NDJSON lines, or JSON items joined by commas, for the stored documents."""
         if self.format is Format.csv:
-            columns = self.columns()
-            return self._csv(csv_row(self.parsed(stored), columns) for stored in documents)
+            row = row_writer(self.columns())  # the columns are those of the fields: no need to cut the documents
+            return self._csv(
+                row(orjson.loads(stored) if isinstance(stored, str | bytes) else stored) for stored in documents
+            )
         items = (orjson.dumps(self.json_item(stored)) for stored in documents)
         return b",".join(items) if self.format is Format.json else b"".join(item + b"\n" for item in items)
 
     def body(self, documents: Iterable[Any]) -> bytes:
         """A whole non-JSON body: the CSV header and rows, or the NDJSON lines."""
-        head = self.csv_header() if self.format is Format.csv else b""
-        return head + self.lines(documents)
+        return self.head() + self.lines(documents)
 
     @staticmethod
     def _csv(rows: Iterable[list[str]]) -> bytes:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
-        return out.getvalue().encode()
+        return _csv_text(rows).encode()
+
+
+def _csv_text(rows: Iterable[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)  # RFC 4180 line ends
+    return out.getvalue()
+
+
+def csv_line(document: dict[str, Any], model: type[BaseModel]) -> str:
+    """The CSV row of a whole ``document`` of ``model``, with its line end: what a CSV page without ``fields``
+    sends for it. The loader stores it beside the document, so such a page is read, not written, per request."""
+    return _csv_text([row_writer(csv_columns(model))(document)])

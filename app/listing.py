@@ -139,6 +139,13 @@ class PageResult:
     next_url: str | None
     total: int | None
 
+    def lines(self, shown: Representation) -> bytes:
+        """The page's items as ``shown`` (``Representation.lines``); the stored CSV rows as they are when
+        ``shown.stored_csv`` (read by ``fetch(stored_csv=True)``)."""
+        if shown.stored_csv:
+            return "".join(row.csv for row in self.rows).encode()
+        return shown.lines(row.doc for row in self.rows)
+
     def response(self, shown: Representation) -> Response:
         """The page as asked for, with a ``Link`` to the next page: JSON is the envelope (the items as rendered at
         load time); CSV and NDJSON are the items alone, the total (``count=true``) in ``X-Total-Count``."""
@@ -146,7 +153,7 @@ class PageResult:
         if shown.format is not Format.json:
             if self.total is not None:
                 headers["X-Total-Count"] = str(self.total)
-            return Response(shown.body(row.doc for row in self.rows), media_type=shown.media_type, headers=headers)
+            return Response(shown.head() + self.lines(shown), media_type=shown.media_type, headers=headers)
         page: dict[str, Any] = {
             "data": [shown.json_item(row.doc) for row in self.rows],
             "next_cursor": self.next_cursor,
@@ -269,8 +276,11 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
 # --- Running a list query ------------------------------------------------------------------------------------
 
 
-def fetch(connection: Connection, resource: Resource, params: ListParams, request: Request) -> PageResult:
+def fetch(
+    connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
+) -> PageResult:
     """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
+    ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``).
 
     The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
     compiled once per shape; the values are bound parameters.
@@ -301,13 +311,13 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         return where
 
     def page() -> Any:
-        query = select(*resource.page_columns).where(*conditions())
+        query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*conditions())
         if params.cursor is not None:
             query = query.where(_after(columns))
         order = (col.desc() if desc else col.asc() for col, desc in columns)
         return query.order_by(*order).limit(bindparam("limit"))
 
-    key = ("page", filters, search, tuple(sort), params.cursor is not None)
+    key = ("page", filters, search, tuple(sort), params.cursor is not None, stored_csv)
     rows = run(connection, compiled(connection, resource, key, page), bound)
 
     next_cursor = next_url = None

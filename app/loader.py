@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
@@ -24,6 +25,8 @@ from sqlmodel import Session, SQLModel, col
 from app import fts
 from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
+from app.export import PackageBuild, package_path
+from app.formats import csv_line
 from app.models import Article, DatasetInfo, DateSpan, Entity, Event, Mention, Pledge, Quote
 from app.params import DATE_RANGES
 from app.resources import RESOURCES
@@ -48,8 +51,20 @@ def load(seeds: Path, target: Target, allow_shrink: bool = False, allow_drafts: 
 
 
 def publish(dataset: Dataset, target: Target) -> None:
-    """Replace the data at ``target`` with ``dataset``, all at once (``Backend.publish``)."""
-    backend_for(target).publish(lambda connection: insert_rows(connection, dataset))
+    """Replace the data at ``target`` with ``dataset``, all at once (``Backend.publish``), with its bulk download
+    (``app/export.py``): written from the new rows inside the load, in place before the data is swapped in."""
+    package = PackageBuild(target, dataset.version)
+
+    def fill(connection: Connection) -> None:
+        insert_rows(connection, dataset)
+        package.write(connection)
+
+    try:
+        backend_for(target).publish(fill)
+    except BaseException:
+        package.discard()
+        raise
+    package.prune()
 
 
 def fact_counts(dataset: Dataset) -> dict[str, int]:
@@ -126,15 +141,17 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
     store_date_spans(connection)
     for resource in RESOURCES:
         table = resource.table.__table__  # type: ignore[attr-defined]
-        store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"))
+        store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"), csv=bindparam("_csv"))
         ids = connection.execute(select(resource.id_column).order_by(resource.id_column)).scalars().all()
         columns = [column for column in resource.columns if column.key != "doc"]
         for start in range(0, len(ids), DOCUMENTS_BATCH):
             chunk = ids[start : start + DOCUMENTS_BATCH]
             rows = connection.execute(select(*columns).where(resource.id_column.in_(chunk))).all()
             docs = resource.render(connection, rows, resource.url)
+            stored = [(row.id, doc.model_dump_json()) for row, doc in zip(rows, docs, strict=True)]
             connection.execute(
-                store, [{"_id": row.id, "_doc": doc.model_dump_json()} for row, doc in zip(rows, docs, strict=True)]
+                store,
+                [{"_id": id, "_doc": doc, "_csv": csv_line(orjson.loads(doc), resource.model)} for id, doc in stored],
             )
             if progress:
                 progress(len(docs))
@@ -143,7 +160,9 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
 
 def needs_build(seeds: Path, target: Target) -> str | None:
     """Why ``target`` must be (re)built before it is served: missing or empty, built by another schema revision,
-    or older than a seed file; None when it is current."""
+    older than a seed file, or (SQLite) without its bulk download; None when it is current. On PostgreSQL the
+    package may be on the machine that loaded, not this one: a missing one is no reason to reload a shared
+    database (the download answers 404 instead)."""
     backend = backend_for(target)
     if not backend.exists():
         return "there is no database there"
@@ -151,7 +170,9 @@ def needs_build(seeds: Path, target: Target) -> str | None:
     try:
         with engine.connect() as connection:
             revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-            loaded_at = connection.scalar(select(col(DatasetInfo.loaded_at)))
+            loaded_at, version = connection.execute(
+                select(col(DatasetInfo.loaded_at), col(DatasetInfo.version))
+            ).one_or_none() or (None, None)
     except SQLAlchemyError:
         return "it is not a database built by `article-facts load`"
     finally:
@@ -159,8 +180,10 @@ def needs_build(seeds: Path, target: Target) -> str | None:
     head = head_revision()
     if revision != head:
         return f"it has schema revision {revision}, this version of the app needs {head}"
-    if loaded_at is None:
+    if loaded_at is None or version is None:
         return "it holds no dataset"
+    if isinstance(target, Path) and not package_path(target, version).exists():
+        return "its bulk download (the data package) is missing"
     built = backend.built_at(loaded_at)
     newer = [path for path in seed_files(seeds) if path.stat().st_mtime > built]
     if newer:

@@ -48,7 +48,8 @@ def create_app(db: Target | None = None) -> FastAPI:
     """The app serving ``db``: a SQLite file or a PostgreSQL URL (default: from the settings)."""
     settings = get_settings()
     logs.configure(settings.log_level)
-    backend = backend_for(db or settings.target())
+    target = db or settings.target()
+    backend = backend_for(target)
     database = backend.served()
     app = FastAPIOffline(
         title="Article Facts",
@@ -68,11 +69,13 @@ def create_app(db: Target | None = None) -> FastAPI:
         openapi_tags=[
             *({"name": resource.name, "description": resource.description} for resource in RESOURCES),
             {"name": "search", "description": "Full-text search across everything."},
+            {"name": "export", "description": "The whole dataset in one file: a data package, or the SQLite file."},
             {"name": "meta", "description": "API and dataset version, health."},
         ],
     )
     app.state.database = database
     app.state.lanes = Lanes(inline=database.inline)
+    app.state.target = target  # what the downloads read (app/routers/export.py)
     problems.install(app)
     backend.install(app)
     for router in ROUTERS:

@@ -63,6 +63,7 @@ CACHE_CONTROL = "public, max-age=60"
 NO_STORE = ("/healthz",)  # a health check must reach the server every time
 VARY = "Accept, Accept-Encoding"  # what else than the URL selects the representation (see ConditionalGet)
 CODINGS = ("zstd", "br", "gzip")  # what the compression middleware may apply (main.create_app)
+HEAD_ONLY = "article_facts.head"  # set in the scope of a HEAD turned GET: a file download reads nothing
 
 
 def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -287,6 +288,7 @@ class HeadAsGet:
         # In place, not a copy: the middlewares outside see what routing adds to the scope (the access log
         # reads the route template from it).
         scope["method"] = "GET"
+        scope[HEAD_ONLY] = True
         await self.app(scope, receive, send_headers_only)
 
 

@@ -92,6 +92,7 @@ class Entity(SQLModel, table=True):
     pledge_count: int = 0
     event_count: int = 0
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class EntityAlias(SQLModel, table=True):
@@ -127,6 +128,7 @@ class Article(SQLModel, table=True):
     body_end: int
     sha256: str
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class Mention(SQLModel, table=True):
@@ -143,6 +145,7 @@ class Mention(SQLModel, table=True):
     end: int
     text: str
     doc: str | None = None  # the API's JSON of this mention, rendered at load time (see render.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class Quote(SQLModel, table=True):
@@ -163,6 +166,7 @@ class Quote(SQLModel, table=True):
     said_on_earliest: dt.date  # indexed with id below, for the default sort
     said_on_latest: dt.date = Field(index=True)
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class QuoteMention(SQLModel, table=True):
@@ -199,6 +203,7 @@ class Pledge(SQLModel, table=True):
     announced_on_earliest: dt.date
     announced_on_latest: dt.date = Field(index=True)
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class PledgeRecipient(SQLModel, table=True):
@@ -233,6 +238,7 @@ class Event(SQLModel, table=True):
     date_earliest: dt.date
     date_latest: dt.date = Field(index=True)
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
+    csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
 
 
 class EventParticipant(SQLModel, table=True):

@@ -259,7 +259,7 @@ def install(app: FastAPI, database: ServedDatabase) -> None:
                 responses["405"]["headers"]["Allow"] = _header("`GET, HEAD`", required=True)
                 responses["503"]["headers"]["Retry-After"] = _header("Seconds to wait before trying again.", True)
                 ok = responses["200"]
-                ok["headers"] = {**request_id}
+                ok["headers"] = {**ok.get("headers", {}), **request_id}  # a route may declare its own
                 if operation["operationId"] in links:
                     ok["links"] = links[operation["operationId"]]
                 if path in sorts:

@@ -87,6 +87,7 @@ class Resource:
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
     page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
+    csv_page_columns: list[Any] = field(init=False)  # a CSV page of whole items: the stored CSV row instead
 
     def __post_init__(self) -> None:
         self.detail_model = self.detail_model or self.model
@@ -96,9 +97,11 @@ class Resource:
         self.id_column = cast(Any, self.table).id
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column
-        self.columns = list(cast(Any, self.table).__table__.columns)
+        table = cast(Any, self.table).__table__
+        self.columns = [column for column in table.columns if column.key != "csv"]  # a detail is never read as CSV
         keys = {"id", "doc", *(column.key for column in self.sorts.values())}
         self.page_columns = [column for column in self.columns if column.key in keys]
+        self.csv_page_columns = [table.c.csv if column.key == "doc" else column for column in self.page_columns]
         self.sorts = {**self.sorts, "id": self.id_column}
 
     def url(self, item_id: str | int) -> str:

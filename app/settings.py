@@ -19,6 +19,11 @@ class Settings(BaseSettings):
         description="A PostgreSQL URL (`postgresql+psycopg://user:password@host/db`); when set, it is used "
         "instead of the SQLite file by the app, the loader and the migrations.",
     )
+    export_dir: Path | None = Field(
+        None,
+        description="Folder of the bulk download (`/v1/export/datapackage.zip`), written by each load; default: the "
+        "SQLite file's folder (for PostgreSQL, `data/`: share it with every server that serves the download).",
+    )
     seeds: Path = Field(PROJECT_ROOT / "seeds", description="Seed folder the database is built from.")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, description="Port `serve` binds to.")

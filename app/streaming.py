@@ -31,7 +31,7 @@ def page(connection: Connection, resource: Resource, params: ListParams, request
     shown = representation(request, params, resource.model)
     if params.stream:
         return export(request, resource, params, shown)
-    return fetch(connection, resource, params, request).response(shown)
+    return fetch(connection, resource, params, request, shown.stored_csv).response(shown)
 
 
 def export(request: Request, resource: Resource, params: ListParams, shown: Representation) -> Response:
@@ -43,22 +43,18 @@ def export(request: Request, resource: Resource, params: ListParams, shown: Repr
     def batch(cursor: str | None, sent: int, count: bool) -> PageResult:
         update = {"cursor": cursor, "limit": min(BATCH, cap - sent), "count": count, "stream": False}
         with database.engine().connect() as connection:
-            return fetch(connection, resource, params.model_copy(update=update), request)
+            return fetch(connection, resource, params.model_copy(update=update), request, shown.stored_csv)
 
     # The first batch before the response starts: a bad cursor or an over-budget query is still a 4xx/503.
     first = batch(params.cursor, 0, params.count)
     as_json = shown.format is Format.json
 
     async def body() -> AsyncIterator[bytes]:
-        if shown.format is Format.csv:
-            yield shown.csv_header()
-        elif as_json:
-            yield b'{"data":['
+        yield b'{"data":[' if as_json else shown.head()
         result, sent = first, 0
         while True:
             if result.rows:
-                documents = (row.doc for row in result.rows)
-                yield (b"," if as_json and sent else b"") + shown.lines(documents)
+                yield (b"," if as_json and sent else b"") + result.lines(shown)
             sent += len(result.rows)
             if result.next_cursor is None or sent >= cap:
                 break

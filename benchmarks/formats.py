@@ -5,11 +5,14 @@
 Prints (and writes to ``benchmarks/results/formats-latest.json``): wrk req/s of a 50-quote page as JSON, CSV,
 NDJSON, with ``fields=``, and gzip/zstd-compressed; the bytes of that page in each form; and a streamed export
 of every quote as NDJSON and as CSV: items/s and the server's resident memory before and at the peak during the
-stream. The server is ``uvicorn app.main:create_app`` with one worker, as in ``benchmarks/run.py``.
+stream. The server is ``uvicorn app.main:create_app`` with one worker, as in ``benchmarks/run.py``. When
+``.venv-bench`` is set up (``make .venv-bench/.installed``), Datasette streams the same table as CSV
+(``quote.csv?_stream=on``) from the same file, one worker too, for comparison.
 """
 
 import argparse
 import json
+import sqlite3
 import sys
 import threading
 import time
@@ -20,7 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import RESULTS, memory, server, start, stop, wrk
+from run import BENCH_BIN, RESULTS, memory, server, start, stop, wrk
 
 PAGE = "/v1/quotes?limit=50"
 PAGES = {
@@ -50,8 +53,9 @@ def wire_bytes(base: str, path: str, coding: str) -> int:
         return sum(len(chunk) for chunk in response.iter_raw())
 
 
-def stream(base: str, pid: int, fmt: str) -> dict[str, Any]:
-    """Every quote, streamed, while a thread samples the server's memory every 50 ms."""
+def stream(url: str, pid: int, header: bool, rows: int | None = None) -> dict[str, Any]:
+    """Every quote, streamed from ``url``, while a thread samples the server's memory every 50 ms. The items are
+    counted by line ends, or are ``rows`` when quoted line ends inside values would overcount them."""
     before = memory(pid)["rss_mib"]
     peak = [before]
     done = threading.Event()
@@ -64,17 +68,21 @@ def stream(base: str, pid: int, fmt: str) -> dict[str, Any]:
     sampler = threading.Thread(target=sample)
     sampler.start()
     started = time.perf_counter()
-    lines = 0
-    url = f"{base}/v1/quotes?format={fmt}&stream=true"
+    lines = size = 0
     with httpx.stream("GET", url, headers={"Accept-Encoding": "identity"}, timeout=600) as response:
         for chunk in response.iter_bytes():
             lines += chunk.count(b"\n")
+            size += len(chunk)
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    items = lines - (1 if fmt == "csv" else 0)  # CSV: the header; quoted newlines would overcount (none here)
+    items = lines - (1 if header else 0)  # CSV: the header
+    if rows is not None:
+        assert items >= rows, f"{url}: {items} lines for {rows} rows"
+        items = rows
     return {
         "items": items,
+        "bytes": size,
         "seconds": round(elapsed, 2),
         "items_per_s": round(items / elapsed),
         "rss_before_mib": before,
@@ -99,9 +107,22 @@ def main() -> int:
             wrk(srv.base + path, 2, header)  # warm-up
             results["pages"][name] = wrk(srv.base + path, args.seconds, header)
         for fmt in ("ndjson", "csv"):
-            results["streams"][fmt] = stream(srv.base, srv.process.pid, fmt)
+            url = f"{srv.base}/v1/quotes?format={fmt}&stream=true"
+            results["streams"][fmt] = stream(url, srv.process.pid, fmt == "csv")
     finally:
         stop(srv)
+    if (BENCH_BIN / "uvicorn").exists():  # Datasette's own CSV stream of the same table, when .venv-bench is set up
+        peer = server("datasette", "formats", args.db.resolve())
+        start(peer)
+        assert peer.process is not None
+        try:
+            url = f"{peer.base}/{args.db.stem}/quote.csv?_stream=on&_size=max"
+            # Its CSV has every column of the table, the stored JSON and CSV row too, whose line ends are quoted.
+            with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as connection:
+                (rows,) = connection.execute("SELECT count(*) FROM quote").fetchone()
+            results["streams"]["datasette csv"] = stream(url, peer.process.pid, True, rows)
+        finally:
+            stop(peer)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "formats-latest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ ARTICLE_DIR = SEEDS / "articles" / ARTICLE_ID
 os.environ["ARTICLE_FACTS_INLINE_BUDGET_MS"] = "2000"
 
 TEST_DATABASE_URL = os.environ.get("ARTICLE_FACTS_TEST_DATABASE_URL") or None
+if TEST_DATABASE_URL:  # each load's data package goes to a folder of this run, not the project's data/
+    os.environ.setdefault("ARTICLE_FACTS_EXPORT_DIR", tempfile.mkdtemp(prefix="article-facts-packages-"))
 BACKEND = "postgresql" if TEST_DATABASE_URL else "sqlite"
 
 

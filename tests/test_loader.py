@@ -10,6 +10,7 @@ import pytest
 
 from app.backend import LoadError
 from app.cli import main
+from app.export import package_path
 from app.loader import check_shrink, load, needs_build
 from app.schema import head_revision
 from tests.conftest import ARTICLE_ID, COUNTS, gut_quotes
@@ -260,7 +261,8 @@ def test_a_good_load_replaces_the_target(seeds_copy: Path, target: Path, capsys:
     assert code == 0
     titles = sqlite3.connect(target).execute("SELECT title FROM event WHERE type = 'meeting'").fetchall()
     assert ("G20 ministerial in New Delhi",) in titles
-    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+    version = sqlite3.connect(target).execute("SELECT version FROM dataset_info").fetchone()[0]
+    assert sorted(p.name for p in target.parent.iterdir()) == sorted([target.name, package_path(target, version).name])
 
 
 @sqlite_file

@@ -33,6 +33,8 @@ async def test_every_route_is_documented(spec: dict[str, Any]) -> None:
         "/healthz",
         "/v1/search",
         "/v1/articles/{article_id}/annotations",
+        "/v1/export/datapackage.zip",
+        "/v1/export/article-facts.sqlite3",
         *(f"/v1/{name}" for name in ("articles", "entities", "mentions", "quotes", "pledges", "events")),
         *(
             f"/v1/{name}/{{{single}_id}}"
@@ -78,13 +80,22 @@ async def test_errors_are_declared_as_problem_documents(spec: dict[str, Any]) ->
             assert response["headers"]["X-Request-ID"]["required"] is True, f"{path} {status}"
         # The lists and items of the resources come in three formats (their 406 lists them); search and the
         # annotations are JSON (the annotations also JSON-LD, by Accept).
-        resource_path = path.startswith("/v1/") and path != "/v1/search" and not path.endswith("/annotations")
+        # The downloads are files of one media type each.
+        download = path.startswith("/v1/export/")
+        resource_path = (
+            path.startswith("/v1/") and path != "/v1/search" and not path.endswith("/annotations") and not download
+        )
         is_list = resource_path and path.count("/") == 2
         if path.startswith("/v1"):
             expected = {"ETag", "Cache-Control", "Vary", "X-Request-ID"} | (
                 {"Link", "X-Total-Count"} if is_list else set()
             )
+            if download:
+                expected |= {"Content-Disposition", "Content-Length"}
             assert set(responses["200"]["headers"]) == expected, path
+        if download:
+            media_type = "application/zip" if path.endswith(".zip") else "application/vnd.sqlite3"
+            assert set(responses["200"]["content"]) == {media_type}, path
         assert ("406" in responses) == resource_path, path
         if resource_path:
             assert set(responses["200"]["content"]) == {"application/json", "text/csv", "application/x-ndjson"}
@@ -129,7 +140,7 @@ async def test_the_api_description_points_at_the_docs(client: httpx.AsyncClient)
 async def test_response_examples_are_what_the_api_serves(spec: dict[str, Any], client: httpx.AsyncClient) -> None:
     checked = 0
     for path, op in operations(spec):
-        example = op["responses"]["200"]["content"]["application/json"].get("example")
+        example = op["responses"]["200"]["content"].get("application/json", {}).get("example")
         if path.endswith("/annotations"):  # the first few annotations of the first article
             assert example is not None, path
             first = (await client.get("/v1/articles?sort=id&limit=1")).json()["data"][0]["id"]

@@ -1,7 +1,7 @@
 """The HTTP routes: one module per resource (a list and a detail, declared in ``app/resources.py``), plus search
 and the index and health check (``meta``)."""
 
-from app.routers import articles, entities, events, mentions, meta, pledges, quotes, reader, search
+from app.routers import articles, entities, events, export, mentions, meta, pledges, quotes, reader, search
 
 ROUTERS = (
     meta.router,
@@ -12,5 +12,6 @@ ROUTERS = (
     pledges.router,
     events.router,
     search.router,
+    export.router,
     reader.router,
 )

@@ -1,7 +1,7 @@
 """date spans: the longest date range of each dated kind of fact, so a bound on a range's later end seeks the sort index
 
 Revision ID: 8c3f1b7d9e21
-Revises: 5d1e7a0c2b9f
+Revises: 8c3f1d2e9a47
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "8c3f1b7d9e21"
-down_revision: str | Sequence[str] | None = "5d1e7a0c2b9f"
+down_revision: str | Sequence[str] | None = "8c3f1d2e9a47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

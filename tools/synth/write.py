@@ -122,11 +122,11 @@ def _columns(table: str) -> list[str]:
     if table == "search_index":  # created by the migration, not a model
         return list(SEARCH_COLUMNS)
     columns = SQLModel.metadata.tables[table].columns
-    # `doc` is rendered after the rows are in (store_documents), like the loader does.
+    # `doc` and `csv` are rendered after the rows are in (store_documents), like the loader does.
     return [
         c.name
         for c in columns
-        if not (c.primary_key and c.name == "id" and c.type.python_type is int) and c.name != "doc"
+        if not (c.primary_key and c.name == "id" and c.type.python_type is int) and c.name not in ("doc", "csv")
     ]
 
 

@@ -199,6 +199,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/export/article-facts.sqlite3": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Database
+         * @description The SQLite database being served, as a file: every table, indexes and the full-text index, ready for
+         *     `sqlite3` or Datasette. Only when the API is served from SQLite (on PostgreSQL: 404; take the data package,
+         *     or `pg_dump`).
+         */
+        get: operations["downloadDatabase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/export/datapackage.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Datapackage
+         * @description The whole dataset as a [Frictionless Data Package](https://datapackage.org/): a zip of
+         *     `datapackage.json` (a Table Schema per table, with primary and foreign keys) and one CSV per table —
+         *     articles with their text, entities, aliases, affiliations, mentions, quotes, pledges (with their US dollar
+         *     equivalents), recipients, initiatives, events, participants and evidence spans (`start`/`end` in code
+         *     points into the article's `text`). Built when the data is loaded; the ETag changes with the dataset
+         *     version. How to open it (frictionless, pandas, sqlite3, Datasette): docs/api.md, "Bulk download".
+         */
+        get: operations["downloadDatapackage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mentions": {
         parameters: {
             query?: never;
@@ -3521,6 +3568,262 @@ export interface operations {
             /** @description Not Acceptable: `Accept` names none of the representations on offer (the detail lists them) */
             406: {
                 headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI Too Long: the path and query string are over the server's limit */
+            414: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: too many request headers, or too large */
+            431: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: an unexpected failure, logged with the request id (never caused by input) */
+            500: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: no data to serve yet, a query over its time budget, or the server at its concurrency limit; try again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadDatabase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SQLite database file. */
+            200: {
+                headers: {
+                    /** @description `public, max-age=60`. */
+                    "Cache-Control"?: string;
+                    /** @description `attachment; filename="article-facts-<dataset version>.<extension>"`. */
+                    "Content-Disposition": string;
+                    /** @description The file's size in bytes. */
+                    "Content-Length": number;
+                    /** @description Validator of this response (dataset version, request, representation and content coding); send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `Accept, Accept-Encoding`: both select the representation. */
+                    Vary?: string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": string;
+                };
+            };
+            /** @description Not Modified: the `If-None-Match` ETag is still current */
+            304: {
+                headers: {
+                    /** @description `public, max-age=60`. */
+                    "Cache-Control"?: string;
+                    /** @description Validator of this response (dataset version, request, representation and content coding); send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `Accept, Accept-Encoding`: both select the representation. */
+                    Vary?: string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            400: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such id or route */
+            404: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Method Not Allowed: the API is read-only */
+            405: {
+                headers: {
+                    /** @description `GET, HEAD` */
+                    Allow: string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description URI Too Long: the path and query string are over the server's limit */
+            414: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Header Fields Too Large: too many request headers, or too large */
+            431: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error: an unexpected failure, logged with the request id (never caused by input) */
+            500: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: no data to serve yet, a query over its time budget, or the server at its concurrency limit; try again after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadDatapackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The data package (a zip). */
+            200: {
+                headers: {
+                    /** @description `public, max-age=60`. */
+                    "Cache-Control"?: string;
+                    /** @description `attachment; filename="article-facts-<dataset version>.<extension>"`. */
+                    "Content-Disposition": string;
+                    /** @description The file's size in bytes. */
+                    "Content-Length": number;
+                    /** @description Validator of this response (dataset version, request, representation and content coding); send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `Accept, Accept-Encoding`: both select the representation. */
+                    Vary?: string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Not Modified: the `If-None-Match` ETag is still current */
+            304: {
+                headers: {
+                    /** @description `public, max-age=60`. */
+                    "Cache-Control"?: string;
+                    /** @description Validator of this response (dataset version, request, representation and content coding); send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `Accept, Accept-Encoding`: both select the representation. */
+                    Vary?: string;
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            400: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: no such id or route */
+            404: {
+                headers: {
+                    /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
+                    "X-Request-ID": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Method Not Allowed: the API is read-only */
+            405: {
+                headers: {
+                    /** @description `GET, HEAD` */
+                    Allow: string;
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
                     "X-Request-ID": string;
                     [name: string]: unknown;
