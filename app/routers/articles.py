@@ -16,7 +16,7 @@ from app.sql import json_value, run, values
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
-ArticleId = Annotated[str, Path(description="Id of the article.", examples=[ARTICLE_EXAMPLE])]
+ArticleId = Annotated[Slug, Path(description="Id of the article.", examples=[ARTICLE_EXAMPLE])]
 
 
 @router.get("", response_model=ArticlePage)

@@ -1954,7 +1954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -1965,7 +1965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2078,7 +2078,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2089,7 +2089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2292,7 +2292,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2303,7 +2303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2485,7 +2485,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2496,7 +2496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2686,7 +2686,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2697,7 +2697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2869,7 +2869,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2880,7 +2880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3062,7 +3062,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3073,7 +3073,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3292,7 +3292,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3303,7 +3303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3483,7 +3483,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3494,7 +3494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3668,7 +3668,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3679,7 +3679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3830,7 +3830,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3841,7 +3841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4136,7 +4136,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4147,7 +4147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4385,7 +4385,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4396,7 +4396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4653,7 +4653,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4664,7 +4664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4882,7 +4882,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4893,7 +4893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5024,7 +5024,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5035,7 +5035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
