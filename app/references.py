@@ -27,13 +27,17 @@ def check(connection: Connection, resource: Resource, params: ListParams) -> Non
     """Raise a 400 for the first id filter of ``params`` that names an id that does not exist."""
     for name, column in resource.references.items():
         given = getattr(params, name, None)
-        if given is None:
-            continue
-        wanted = list(dict.fromkeys(given if isinstance(given, list) else [given]))
-        found = {row[0] for row in _existing(column)(connection, ids=values(wanted))}
-        missing = [value for value in wanted if value not in found]
-        if missing:
-            raise no_such(connection, name, column, missing[0])
+        if given is not None:
+            require(connection, name, column, given if isinstance(given, list) else [given])
+
+
+def require(connection: Connection, parameter: str, column: Any, wanted: list[str]) -> None:
+    """Raise a 400 for the first of the ids ``wanted`` (given as ``parameter``) that ``column`` does not hold."""
+    wanted = list(dict.fromkeys(wanted))
+    found = {row[0] for row in _existing(column)(connection, ids=values(wanted))}
+    missing = [value for value in wanted if value not in found]
+    if missing:
+        raise no_such(connection, parameter, column, missing[0])
 
 
 _EXISTING: dict[str, Prepared] = {}

@@ -134,9 +134,17 @@ async def test_annotation_filters(client: httpx.AsyncClient, query: str, check: 
 
 
 async def test_a_filter_that_matches_nothing_is_an_empty_page(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=no-such-entity")
+    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=japan")  # not in this article
     assert response.status_code == 200
     assert response.json() == {"data": [], "next_cursor": None, "next_url": None}
+
+
+async def test_an_entity_that_does_not_exist_is_refused_with_the_closest(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=blinken")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"parameter": "entity", "detail": "there is no entity `blinken`; did you mean `antony-blinken`?"}
+    ]
 
 
 @pytest.mark.parametrize(
