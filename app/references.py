@@ -7,9 +7,10 @@ new filter on an id is checked the day it is declared.
 
 When: only once a page has come back empty. A page with items proves its ids exist, so a successful non-empty
 page costs no query more; an empty one costs one indexed look-up per id filter given (``_existing``); the
-suggestions (every id of that kind, compared with ``difflib``) are read only on the error path.
+suggestions (the ids of that kind, compared with ``difflib``) are read only on the error path.
 """
 
+import bisect
 import difflib
 from typing import Any
 
@@ -21,6 +22,7 @@ from app.resources import BY_KIND, Resource
 from app.sql import Prepared, in_values, values
 
 MAX_SUGGESTIONS = 3
+NEIGHBOURS = 25
 
 
 def check(connection: Connection, resource: Resource, params: ListParams) -> None:
@@ -54,7 +56,7 @@ def _existing(column: Any) -> Prepared:
 def no_such(connection: Connection, parameter: str, column: Any, value: str) -> ProblemError:
     """The 400 for an id that does not exist, with the closest that do (read only here, on the error path)."""
     kind = column.table.name
-    closest = suggestions(value, [row[0] for row in connection.execute(select(column))])
+    closest = suggestions(value, sorted(row[0] for row in connection.execute(select(column))))
     hint = (
         "did you mean " + " or ".join(f"`{id_}`" for id_ in closest) + "?"
         if closest
@@ -64,9 +66,13 @@ def no_such(connection: Connection, parameter: str, column: Any, value: str) -> 
 
 
 def suggestions(value: str, ids: list[str]) -> list[str]:
-    """The ids closest to ``value``: those that hold it as whole words (``blinken`` -> ``antony-blinken``), then
-    the most similar by ``difflib`` (``antony-blinkin`` -> ``antony-blinken``), at most MAX_SUGGESTIONS."""
+    """The ids closest to ``value`` (``ids`` sorted): those that hold it as whole words (``blinken`` ->
+    ``antony-blinken``), then the most similar by ``difflib`` (``antony-blinkin`` -> ``antony-blinken``) among its
+    NEIGHBOURS on either side in sorted order, at most MAX_SUGGESTIONS. Comparing with every id would cost a third
+    of a second for one bad event id at 100k quotes (3,377 long, alike event ids), for a client's typo."""
     padded = f"-{value}-"
     holding = sorted((id_ for id_ in ids if padded in f"-{id_}-"), key=lambda id_: (len(id_), id_))
-    similar = difflib.get_close_matches(value, ids, n=MAX_SUGGESTIONS, cutoff=0.6)
+    at = bisect.bisect_left(ids, value)
+    nearby = ids[max(0, at - NEIGHBOURS) : at + NEIGHBOURS]
+    similar = difflib.get_close_matches(value, nearby, n=MAX_SUGGESTIONS, cutoff=0.6)
     return list(dict.fromkeys([*holding, *similar]))[:MAX_SUGGESTIONS]
