@@ -17,11 +17,12 @@ from typing import Any
 from app.params import is_slug
 from app.resources import RESOURCES
 
-# list path -> {filter parameter -> the table whose ids its values are}
+# path -> {filter parameter -> the table whose ids its values are}: the lists' (app/resources.py), and the
+# annotations' `entity` (app/routers/articles.py)
 REFERENCES = {
     f"/v1/{resource.name}": {name: column.table.name for name, column in resource.references.items()}
     for resource in RESOURCES
-}
+} | {"/v1/articles/{article_id}/annotations": {"entity": "entity"}}
 Ids = dict[str, list[str]]
 
 
