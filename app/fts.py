@@ -1,9 +1,12 @@
 """Full-text search with one meaning on both backends: SQLite's FTS5 and PostgreSQL's tsvector.
 
 What a query means: plain text, matched case-, accent- and typography-insensitively, every word required, the last
-one as a prefix, a match in the label (a name or title) weighing more than one in the body; nothing the user types
-is ever syntax. Each backend's SQL lives here, behind ``matching_ids`` (the ``q`` filter of a list), ``search``
-(ranked hits with snippets) and ``index_rows`` (what the loader writes).
+one as a prefix, a match in the label (a name or title) weighing more than one in the body, and one in the body
+more than one in the names of the fact's people (its speaker, donor, announcer, recipients or participants, with
+their aliases: a search for "Lavrov" finds what Lavrov said, after what was said about him); nothing the user
+types is ever syntax. Snippets are always cut from the fact's own words, never from the names. Each backend's SQL
+lives here, behind ``matching_ids`` (the ``q`` filter of a list), ``search`` (ranked hits with snippets) and
+``index_rows`` (what the loader writes, with ``people``: the names of each fact's people).
 
 SQLite's ``unicode61`` tokenizer splits text into runs of letters and digits, folds case and drops diacritics.
 PostgreSQL's own parser is cleverer (``U.S.`` is one token, ``2.5`` a number, URLs and hosts are kept whole), which
@@ -15,6 +18,7 @@ configuration then only has whole, already folded words to see. Snippets are cut
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,15 +26,21 @@ import orjson
 from sqlalchemy import Connection, Select, bindparam, column, func, literal_column, select, table, text
 
 from app.evidence import fold
+from app.models import Entity, EntityAlias, EventParticipant, Pledge, PledgeRecipient, Quote
 
 MAX_WORDS = 16
 # A match in a name or title counts this many times one in the body text.
 LABEL_WEIGHT = 5.0
+# A match in the names of a fact's people counts this share of one in its own words: low enough that a fact that
+# says a name ranks above one that is only by or for that person (tests/test_search.py), high enough to be found.
+NAMES_WEIGHT = 0.2
 # Control characters never occur in the indexed text, so they can mark matches before the text is escaped.
 OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_WORDS = 16
 
-SEARCH_INDEX = table("search_index", column("kind"), column("id"), column("label"), column("body"), column("document"))
+SEARCH_INDEX = table(
+    "search_index", column("kind"), column("id"), column("label"), column("body"), column("names"), column("document")
+)
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits, not the underscore
@@ -119,7 +129,8 @@ def search(
 
 # Ranking a common word is what makes full-text search slow at scale: "security" is in a tenth of a million
 # documents, and FTS5's bm25() counts every one of them (for the word's rarity) before it scores any. So a query
-# with at least CANDIDATES matches is ordered by where it matches, names and titles first, then by index order,
+# with at least CANDIDATES matches is ordered by where it matches (IN_ORDER_MATCHES: names and titles first, then
+# the fact's own words, then the names of its people), then by index order,
 # which is load order (entities first, then each article with its events, quotes and pledges); both orders are
 # read straight off the index and stop at the page. A query with fewer matches is ranked by BM25, as always.
 # Snippets are cut here from each hit's text: FTS5's snippet() would run the query again for every hit.
@@ -128,9 +139,10 @@ KINDS = "AND kind IN (SELECT value FROM json_each(?))"
 SQLITE_COUNT = "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? {kinds} LIMIT ?)"
 SQLITE_RANKED = f"""
 SELECT kind, id, label, body FROM search_index WHERE search_index MATCH ? {{kinds}}
-ORDER BY bm25(search_index, 0.0, 0.0, {LABEL_WEIGHT}, 1.0), id LIMIT ?
+ORDER BY bm25(search_index, 0.0, 0.0, {LABEL_WEIGHT}, 1.0, {NAMES_WEIGHT}), id LIMIT ?
 """
 SQLITE_IN_ORDER = "SELECT kind, id, label, body FROM search_index WHERE search_index MATCH ? {kinds} LIMIT ?"
+IN_ORDER_MATCHES = ("label : ({query})", "{{label body}} : ({query})", "{query}")
 
 
 def _sqlite_hits(
@@ -149,11 +161,13 @@ def _sqlite_hits(
         query = whole
     elif run(SQLITE_COUNT, query, CANDIDATES)[0][0] < CANDIDATES:
         return run(SQLITE_RANKED, query, limit)
-    hits = run(SQLITE_IN_ORDER, f"label : ({query})", limit)
-    if len(hits) < limit:
+    hits: list[tuple[str, ...]] = []
+    for match in IN_ORDER_MATCHES:
+        if len(hits) == limit:
+            break
         seen = {(kind, id_) for kind, id_, _, _ in hits}
-        rest = run(SQLITE_IN_ORDER, query, limit + len(hits))
-        hits += [hit for hit in rest if (hit[0], hit[1]) not in seen][: limit - len(hits)]
+        more = run(SQLITE_IN_ORDER, match.format(query=query), limit + len(hits))
+        hits += [hit for hit in more if (hit[0], hit[1]) not in seen][: limit - len(hits)]
     return hits
 
 
@@ -202,8 +216,8 @@ def snippet(body: str, words: list[str]) -> str:
     return cut_start + "".join(out) + cut_end
 
 
-# ts_rank's weights are for D, C, B, A: the label is A, the body B.
-_RANK_WEIGHTS: Any = literal_column(f"'{{0, 0, {1 / LABEL_WEIGHT}, 1}}'::float4[]")
+# ts_rank's weights are for D, C, B, A: the label is A, the body B, the people's names C.
+_RANK_WEIGHTS: Any = literal_column(f"'{{0, {NAMES_WEIGHT / LABEL_WEIGHT}, {1 / LABEL_WEIGHT}, 1}}'::float4[]")
 _HEADLINE_OPTIONS = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, ShortWord=0'
 )
@@ -229,16 +243,53 @@ def _search_postgresql(text: str) -> Select[Any] | None:
     )
 
 
-def index_rows(dialect: str, docs: Iterable[Any]) -> tuple[Any, list[dict[str, str]]]:
-    """The statement and parameters that write ``docs`` (``SearchDoc``s) into the full-text index of ``dialect``."""
-    rows = [{"kind": d.kind, "id": d.id, "label": d.label, "body": d.body} for d in docs]
-    if dialect != "postgresql":
-        return text("INSERT INTO search_index (kind, id, label, body) VALUES (:kind, :id, :label, :body)"), rows
+def people(rows: Iterable[Any]) -> dict[tuple[str, str], str]:
+    """(kind, id) -> the names and aliases of the people a fact is by, for or with (a quote's speaker; a pledge's
+    donor, announcer and recipients; an event's participants), from a data set's rows (``Dataset.rows``)."""
+    names: dict[str, list[str]] = {}
+    aliases: dict[str, list[str]] = defaultdict(list)
+    who: dict[tuple[str, str], list[str | None]] = defaultdict(list)
     for row in rows:
-        row["label_terms"] = " ".join(terms(row["label"]))
-        row["body_terms"] = " ".join(terms(row["body"]))
+        if isinstance(row, Entity):
+            names[row.id] = [row.name]
+        elif isinstance(row, EntityAlias):
+            aliases[row.entity_id].append(row.alias)
+        elif isinstance(row, Quote):
+            who["quote", row.id].append(row.speaker_id)
+        elif isinstance(row, Pledge):
+            who["pledge", row.id] += [row.donor_id, row.announced_by_id]
+        elif isinstance(row, PledgeRecipient):
+            who["pledge", row.pledge_id].append(row.entity_id)
+        elif isinstance(row, EventParticipant):
+            who["event", row.event_id].append(row.entity_id)
+    for entity_id, name in names.items():
+        # An alias inside the name ("Tokayev" in "Kassym-Jomart Tokayev") would count that word twice.
+        name += [alias for alias in aliases[entity_id] if fold(alias) not in fold(name[0])]
+    return {
+        key: " ".join(n for entity_id in dict.fromkeys(filter(None, ids)) for n in names.get(entity_id, []))
+        for key, ids in who.items()
+    }
+
+
+def index_rows(
+    dialect: str, docs: Iterable[Any], people: dict[tuple[str, str], str]
+) -> tuple[Any, list[dict[str, str]]]:
+    """The statement and parameters that write ``docs`` (``SearchDoc``s) into the full-text index of ``dialect``,
+    each with the names of its ``people`` (see ``people``)."""
+    rows = [
+        {"kind": d.kind, "id": d.id, "label": d.label, "body": d.body, "names": people.get((d.kind, d.id), "")}
+        for d in docs
+    ]
+    if dialect != "postgresql":
+        return text(
+            "INSERT INTO search_index (kind, id, label, body, names) VALUES (:kind, :id, :label, :body, :names)"
+        ), rows
+    for row in rows:
+        for key in ("label", "body", "names"):
+            row[f"{key}_terms"] = " ".join(terms(row[key]))
     statement = text(
-        "INSERT INTO search_index (kind, id, label, body, document) VALUES (:kind, :id, :label, :body, "
-        "setweight(to_tsvector('simple', :label_terms), 'A') || setweight(to_tsvector('simple', :body_terms), 'B'))"
+        "INSERT INTO search_index (kind, id, label, body, names, document) VALUES (:kind, :id, :label, :body, "
+        ":names, setweight(to_tsvector('simple', :label_terms), 'A') || "
+        "setweight(to_tsvector('simple', :body_terms), 'B') || setweight(to_tsvector('simple', :names_terms), 'C'))"
     )
     return statement, rows

@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
 
-from app import fts
+from app import fts, references
 from app.db import Totals
 from app.formats import Format, Representation, negotiate
 from app.models import DatasetInfo
@@ -74,6 +74,9 @@ class QueryModel(Generic[M]):
             return self.model.model_validate(raw)
         except ValidationError as exc:
             errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+            for error in errors:  # an unknown parameter is answered with the valid ones (problems.unknown_parameter)
+                if error["type"] == "extra_forbidden":
+                    error["ctx"] = {"valid": list(self.model.model_fields)}
             raise RequestValidationError(errors) from None
 
 
@@ -319,6 +322,8 @@ def fetch(
 
     key = ("page", filters, search, tuple(sort), params.cursor is not None, stored_csv)
     rows = run(connection, compiled(connection, resource, key, page), bound)
+    if not rows:  # nothing found: perhaps because a filter names an id that does not exist (a 400 if so)
+        references.check(connection, resource, params)
 
     next_cursor = next_url = None
     if len(rows) > params.limit:

@@ -126,7 +126,7 @@ def insert_rows(connection: Connection, dataset: Dataset) -> None:
     for table in SQLModel.metadata.sorted_tables:
         if by_table[table.name]:
             connection.execute(insert(table), by_table[table.name])
-    connection.execute(*fts.index_rows(connection.dialect.name, dataset.search))
+    connection.execute(*fts.index_rows(connection.dialect.name, dataset.search, fts.people(dataset.rows)))
     store_documents(connection)
 
 

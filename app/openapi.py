@@ -27,7 +27,7 @@ from app import annotate
 from app.backend import ServedDatabase
 from app.listing import QueryModel, document
 from app.models import MAX_ID_LENGTH, Annotation
-from app.params import SLUG
+from app.patterns import SLUG
 from app.problems import PROBLEM_JSON, ProblemError
 from app.resources import RESOURCES, Resource
 from app.routers import ROUTERS
@@ -38,8 +38,10 @@ ANNOTATIONS = "/v1/articles/{article_id}/annotations"
 ANNOTATIONS_SHOWN = 3  # the example shows the first few of an article's annotations
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 ERRORS = {
-    "400": "Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range",
-    "404": "Not Found: no such id or route",
+    "400": "Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, "
+    "in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort "
+    "key, a limit out of range",
+    "404": "Not Found: no item with the id in the path, no page at the cursor, or no such route",
     "405": "Method Not Allowed: the API is read-only",
     "414": "URI Too Long: the path and query string are over the server's limit",
     "431": "Request Header Fields Too Large: too many request headers, or too large",

@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, literal, select
 from app.dates import Day
 from app.formats import Format, field_names
 from app.models import MAX_ID_LENGTH, DateSpan
+from app.patterns import COUNTRY_CODE, CURRENCY_CODE, LANGUAGE_CODE, SLUG
 from app.sql import DaysBefore, in_values
 
 
@@ -56,12 +57,13 @@ CommaList = Annotated[list[T], BeforeValidator(_split_commas), MinLen(1), MaxLen
 
 # Ids and codes are refused (400) unless they have the only form they can take: an id is a slug, as the loader
 # requires, so ``speaker=' OR 1=1--`` is a bad parameter, not a search for a strange id.
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=MAX_ID_LENGTH)]
 is_slug = re.compile(SLUG).match
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]  # ISO 4217
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
+CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_CODE)]  # ISO 3166-1 alpha-2
+CurrencyCode = Annotated[str, StringConstraints(pattern=CURRENCY_CODE)]  # ISO 4217
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_CODE)]  # ISO 639-1
+
+
 # Money in major units: never negative, and a quadrillion is beyond any pledge.
 Amount = Annotated[float, Ge(0), Le(10**15), AllowInfNan(False)]
 
@@ -190,6 +192,16 @@ def Lt(column: Any) -> Filter:
 def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
     """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
     return Filter(link_value, lambda col, name: key.in_(select(link_key).where(col == bindparam(name))))
+
+
+def referenced(filter: Filter) -> Any | None:
+    """The id column whose ids a filter's values are (through its column's foreign key, or the column itself when
+    it is its table's own id), or None when the values are not ids (a type, a date, a code)."""
+    column = getattr(filter.column, "property", None)
+    column = column.columns[0] if column is not None else filter.column
+    for key in column.foreign_keys:
+        return key.column
+    return column if column.primary_key else None
 
 
 def filters_of(model: type[BaseModel]) -> dict[str, Filter]:

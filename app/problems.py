@@ -1,6 +1,7 @@
 """The one error path: every error leaves as an RFC 9457 ``application/problem+json`` document (but a known
 route asked for with a trailing slash, which is redirected to it)."""
 
+import difflib
 import logging
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.patterns import PATTERN_WORDS
 from app.schemas import ParameterError, Problem
 
 log = logging.getLogger("article_facts")
@@ -81,10 +83,29 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     errors = []
     for error in exc.errors():
         name = _parameter_name(tuple(error["loc"]))
-        message = "unknown parameter" if error["type"] == "extra_forbidden" else str(error["msg"])
-        errors.append(ParameterError(parameter=name, detail=message))
+        errors.append(ParameterError(parameter=name, detail=_in_words(name, error)))
     names = ", ".join(dict.fromkeys(e.parameter for e in errors))
     return problem_response(400, f"Invalid request parameters: {names}", errors)
+
+
+def _in_words(name: str, error: Any) -> str:
+    """What is wrong with one parameter, in words a client can act on: an unknown name gets the closest valid one
+    and the list of them (``listing.QueryModel`` puts them in the error's ``ctx``), a value of the wrong form is
+    told what the form is rather than shown a regular expression (``app/patterns.py``)."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "extra_forbidden":
+        return unknown_parameter(name, ctx.get("valid", []))
+    if error["type"] == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_WORDS:
+        return PATTERN_WORDS[ctx["pattern"]]
+    return str(error["msg"])
+
+
+def unknown_parameter(name: str, valid: list[str]) -> str:
+    if not valid:
+        return "unknown parameter; this route takes no query parameters"
+    closest = difflib.get_close_matches(name.lower(), valid, n=1, cutoff=0.6)
+    hint = f"did you mean `{closest[0]}`? " if closest else ""
+    return f"unknown parameter; {hint}valid parameters: {', '.join(valid)}"
 
 
 async def _problem_error(_request: Request, exc: Exception) -> JSONResponse:

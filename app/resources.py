@@ -50,6 +50,7 @@ from app.params import (
     Slug,
     date_range,
     filters_of,
+    referenced,
     with_fields,
 )
 from app.schemas import (
@@ -84,6 +85,7 @@ class Resource:
     search_kind: str = ""
     search_column: Any = None
     filters: dict[str, Filter] = field(init=False)
+    references: dict[str, Any] = field(init=False)  # filter parameter -> the id column its values name
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
     page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
@@ -94,6 +96,7 @@ class Resource:
         self.query = with_fields(self.query, self.model)
         self.item_query = with_fields(ItemParams, self.detail_model)
         self.filters = filters_of(self.query)
+        self.references = {name: column for name, f in self.filters.items() if (column := referenced(f)) is not None}
         self.id_column = cast(Any, self.table).id
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column

@@ -134,16 +134,24 @@ async def test_annotation_filters(client: httpx.AsyncClient, query: str, check: 
 
 
 async def test_a_filter_that_matches_nothing_is_an_empty_page(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=no-such-entity")
+    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=japan")  # not in this article
     assert response.status_code == 200
     assert response.json() == {"data": [], "next_cursor": None, "next_url": None}
+
+
+async def test_an_entity_that_does_not_exist_is_refused_with_the_closest(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"/v1/articles/{ARTICLE_ID}/annotations?entity=blinken")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"parameter": "entity", "detail": "there is no entity `blinken`; did you mean `antony-blinken`?"}
+    ]
 
 
 @pytest.mark.parametrize(
     ("url", "status", "parameter"),
     [
         ("/v1/articles/no-such-article/annotations", 404, None),
-        ("/v1/articles/NOT%20A%20SLUG/annotations", 404, None),
+        ("/v1/articles/NOT%20A%20SLUG/annotations", 400, "article_id"),  # not an id: the 400 a filter gives
         (f"/v1/articles/{ARTICLE_ID}/annotations?role=speaker", 400, "role"),
         (f"/v1/articles/{ARTICLE_ID}/annotations?type=mention", 400, "type"),
         (f"/v1/articles/{ARTICLE_ID}/annotations?entity=Bad%20Id", 400, "entity"),
@@ -218,8 +226,16 @@ async def test_mentions_list_detail_and_the_entity_detail_agree(client: httpx.As
     assert (await client.get(listed[1]["url"])).json() == listed[1]
 
 
-@pytest.mark.parametrize("mention_id", ["0", "999999", "99999999999999999999", "-1", "1.0", "one"])
+@pytest.mark.parametrize("mention_id", ["0", "999999", "99999999999999999999", "one"])
 async def test_no_such_mention(client: httpx.AsyncClient, mention_id: str) -> None:
     response = await client.get(f"/v1/mentions/{mention_id}")
     assert response.status_code == 404
     assert response.json()["detail"] == f"There is no mention {mention_id!r}."
+
+
+@pytest.mark.parametrize("mention_id", ["-1", "1.0"])
+async def test_a_mention_id_that_is_not_a_slug_is_refused(client: httpx.AsyncClient, mention_id: str) -> None:
+    """Like any id in a path: the document says a path id is a slug, so anything else is a 400, as in a filter."""
+    response = await client.get(f"/v1/mentions/{mention_id}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "mention_id"

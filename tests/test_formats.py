@@ -303,7 +303,7 @@ async def test_a_json_stream_is_one_page_of_everything(client: httpx.AsyncClient
     streamed = await client.get("/v1/quotes?stream=true&count=true&fields=id,text")
     assert streamed.headers["content-type"] == "application/json"
     assert streamed.json() == page
-    empty = await client.get("/v1/quotes?stream=true&speaker=no-such-speaker")
+    empty = await client.get("/v1/quotes?stream=true&speaker=united-kingdom")  # an entity that said nothing
     assert empty.json() == {"data": [], "next_cursor": None, "next_url": None}
 
 

@@ -27,6 +27,7 @@ from app.openapi import operation_id
 from app.resources import RESOURCES
 from tests.amount_rule import with_currency
 from tests.conftest import SEEDS
+from tests.id_rule import existing_ids, with_existing_ids
 
 CONFIG = {
     "seed": 20230228,
@@ -50,11 +51,14 @@ APP = create_app(DB)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=SchemathesisConfig.from_dict(CONFIG))
 
 
+IDS = existing_ids(DB)
+
+
 @schema.hook
 def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    """An amount bound gets its currency (tests/amount_rule.py): the one rule between query parameters that the
-    OpenAPI document cannot state."""
-    case.query = with_currency(case.query)
+    """The two rules the OpenAPI document cannot state: an amount bound gets its currency (tests/amount_rule.py),
+    and a filter on an id names one that exists (tests/id_rule.py)."""
+    case.query = with_existing_ids(case.operation.path, with_currency(case.query), IDS)
     return case
 
 

@@ -162,7 +162,8 @@ async def test_unknown_parameters(client: httpx.AsyncClient, path: str) -> None:
     for name in ("colour", "limit__gte", "id", quote("' OR 1=1--"), "%ff", "%00"):
         response = await client.get(f"{path}?{name}=1")
         assert_problem(response, name)
-        assert "unknown parameter" in {error["detail"] for error in response.json()["errors"]}
+        details = [error["detail"] for error in response.json()["errors"]]
+        assert any(d.startswith("unknown parameter; ") and "valid parameters: " in d for d in details), details
 
 
 def valid_value(parameter: dict[str, Any]) -> str:
@@ -249,7 +250,8 @@ async def test_hostile_ids_in_paths(client: httpx.AsyncClient, path: str) -> Non
     prefix = path.split("{")[0]
     for value in [quote(v, safe="") for v in SQL_AND_FTS] + NUL_AND_ENCODINGS + ["..%2F..%2Fetc%2Fpasswd", "a" * 3000]:
         response = await client.get(prefix + value)
-        assert response.status_code == 404, (value, response.status_code)
+        # Not an id (not a slug, or too long): the 400 a filter gives; a path that is no route: a 404
+        assert response.status_code == (404 if "%2F" in value else 400), (value, response.status_code)
         assert_problem(response, value)
 
 

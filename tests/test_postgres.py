@@ -64,7 +64,7 @@ def snapshot(url: str) -> list[Any]:
                 query = table.select().with_only_columns(*columns).order_by(*table.primary_key.columns)
                 rows += connection.execute(query).all()
             rows += connection.execute(
-                text("SELECT kind, id, label, body, document::text FROM search_index ORDER BY kind, id")
+                text("SELECT kind, id, label, body, names, document::text FROM search_index ORDER BY kind, id")
             ).all()
             return rows
     finally:

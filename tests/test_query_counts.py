@@ -79,3 +79,30 @@ async def test_user_text_reaches_sql_only_as_bound_parameters(
         assert (await client.get(url)).status_code == 200
     assert sql_statements
     assert not any("OR 1=1" in statement for statement in sql_statements)
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "statements"),
+    [
+        # a page with items: its ids exist, nothing is looked up (the EXPECTED counts above hold)
+        (
+            "/v1/quotes?speaker=kassym-jomart-tokayev&mentions=kazakhstan&event=blinken-tokayev-meeting-2023-02-28",
+            200,
+            1,
+        ),
+        # an empty page: one look-up per id filter given, in the table's primary key (app/references.py)
+        ("/v1/quotes?speaker=united-kingdom", 200, 2),
+        ("/v1/quotes?speaker=united-kingdom&mentions=kazakhstan&event=blinken-tokayev-meeting-2023-02-28", 200, 4),
+        ("/v1/quotes?kind=direct&said_on__lt=1990-01-01", 200, 1),  # no id filter: nothing to look up
+        # an id that does not exist: the look-up finds it missing, then the ids of its kind are read for suggestions
+        ("/v1/quotes?speaker=blinken", 400, 3),
+    ],
+)
+async def test_ids_are_looked_up_only_for_an_empty_page(
+    client: httpx.AsyncClient, sql_statements: list[str], url: str, status: int, statements: int
+) -> None:
+    sql_statements.clear()
+    response = await client.get(url)
+    assert response.status_code == status
+    assert status == 400 or (response.json()["data"] == []) == (statements > 1)
+    assert len(sql_statements) == statements, sql_statements

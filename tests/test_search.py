@@ -55,6 +55,7 @@ async def test_type_filter(client: httpx.AsyncClient) -> None:
         "article",
         "entity",
         "quote",
+        "pledge",  # no pledge says "Kazakhstan", one is for Kazakhstan: found by who
         "event",
     }
     assert {h["type"] for h in await hits(client, "migrant")} == {"article", "pledge"}
@@ -119,7 +120,8 @@ async def test_a_snippet_does_not_repeat_a_name_for_its_alias(client: httpx.Asyn
 async def test_a_common_word_is_ordered_by_where_it_matches_then_by_index_order(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, db_path: Path
 ) -> None:
-    """With at least CANDIDATES matches, names and titles first, then the rest, each in index (load) order."""
+    """With at least CANDIDATES matches, names and titles first, then the facts' own words, then the names of
+    their people, each in index (load) order."""
     with sqlite3.connect(db_path) as connection:
 
         def ids(match: str) -> list[tuple[str, str]]:
@@ -129,10 +131,53 @@ async def test_a_common_word_is_ordered_by_where_it_matches_then_by_index_order(
 
         # "blinken" has two whole-word matches or more, so the prefix is not expanded
         in_label = ids('label : ("blinken")')
-        expected = in_label + [hit for hit in ids('"blinken"') if hit not in in_label]
+        in_words = in_label + [hit for hit in ids('{label body} : ("blinken")') if hit not in in_label]
+        expected = in_words + [hit for hit in ids('"blinken"') if hit not in in_words]
+        assert len(expected) > len(in_words) > len(in_label)  # all three steps count here
     ranked = (await client.get("/v1/search", params={"q": "blinken", "limit": 50})).json()["data"]
     assert len(expected) < 50  # few matches: ranked by BM25, not in this order
     assert [(hit["type"], hit["id"]) for hit in ranked] != expected
     monkeypatch.setattr(fts, "CANDIDATES", 2)
     common = (await client.get("/v1/search", params={"q": "blinken", "limit": 50})).json()["data"]
     assert [(hit["type"], hit["id"]) for hit in common] == expected
+
+
+# Search by who: a fact is found by the names and aliases of its people, below its own words.
+
+
+async def test_a_speakers_name_finds_their_quotes(client: httpx.AsyncClient) -> None:
+    """No quote of Marta Lindqvist says her name; both are found by it, on the list and in search."""
+    said = {q["id"] for q in (await client.get("/v1/quotes", params={"speaker": "marta-lindqvist"})).json()["data"]}
+    assert said == {"lindqvist-clean-power", "lindqvist-review-every-six-months"}
+    listed = (await client.get("/v1/quotes", params={"q": "Lindqvist"})).json()["data"]
+    assert {q["id"] for q in listed} == said
+    found = await hits(client, "marta lindqvist", type="quote")
+    assert {h["id"] for h in found} == said
+    for hit in found:  # the snippet is the quote's own words, which do not hold the name
+        quote = (await client.get(hit["url"])).json()
+        assert "<mark>" not in hit["snippet"] and hit["snippet"].split()[0] in quote["text"]
+
+
+async def test_a_recipients_name_finds_pledges_to_it(client: httpx.AsyncClient) -> None:
+    to = {p["id"] for p in (await client.get("/v1/pledges", params={"recipient": "kyrgyzstan"})).json()["data"]}
+    assert to
+    listed = {p["id"] for p in (await client.get("/v1/pledges", params={"q": "kyrgyzstan"})).json()["data"]}
+    assert to <= listed
+    assert to <= {h["id"] for h in await hits(client, "kyrgyzstan", type="pledge")}
+
+
+async def test_an_alias_finds_the_facts_of_its_entity(client: httpx.AsyncClient) -> None:
+    """ "Tokayev" is also an alias; his quotes are found by it whatever their words."""
+    his = {
+        q["id"] for q in (await client.get("/v1/quotes", params={"speaker": "kassym-jomart-tokayev"})).json()["data"]
+    }
+    assert his <= {h["id"] for h in await hits(client, "tokayev", type="quote")}
+
+
+async def test_own_words_rank_above_a_name_alone(client: httpx.AsyncClient) -> None:
+    """A quote that says "Tokayev" comes before the quotes that are only his."""
+    found = [h["id"] for h in await hits(client, "tokayev", type="quote")]
+    texts = {i: (await client.get(f"/v1/quotes/{i}")).json()["text"] for i in found}
+    saying = [i for i in found if "tokayev" in texts[i].lower()]
+    assert saying and len(saying) < len(found)
+    assert found[: len(saying)] == saying

@@ -3,12 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import annotate
+from app import annotate, references
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.models import AnnotationRole, FactType
-from app.params import CommaList, ItemParams, ListParams, Slug, is_slug
+from app.models import AnnotationRole, Entity, FactType
+from app.params import CommaList, ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.resources import ARTICLE_EXAMPLE, ARTICLES
 from app.responses import json_response
@@ -17,7 +17,8 @@ from app.sql import json_value, run, values
 from app.streaming import page
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"], responses=PROBLEM_RESPONSES)
-ArticleId = Annotated[str, Path(description="Id of the article.", examples=[ARTICLE_EXAMPLE])]
+ArticleId = Annotated[Slug, Path(description="Id of the article.", examples=[ARTICLE_EXAMPLE])]
+ENTITY_ID = Entity.__table__.c.id  # type: ignore[attr-defined]
 
 
 @router.get("", response_model=ArticlePage)
@@ -81,8 +82,6 @@ async def list_annotations(
     page (`next_cursor` is null). With `Accept: application/ld+json`, a W3C Web Annotation `AnnotationCollection`
     (TextQuoteSelector and TextPositionSelector) for annotation tools.
     """
-    if not is_slug(article_id):
-        raise ProblemError(404, f"There is no article {article_id!r}.")
     web = annotate.wants_web_annotations(request.headers.get("accept"))
     bound = {name: values(value) if isinstance(value, list) else value for name, value in params if value is not None}
     statement = annotate.statement(connection, tuple(bound), web)
@@ -90,6 +89,8 @@ async def list_annotations(
     if not rows:
         raise ProblemError(404, f"There is no article {article_id!r}.")
     found = [row for row in rows if row[1] is not None]
+    if not found and params.entity is not None:  # no mention of it here, or no such entity (a 400 if so)
+        references.require(connection, "entity", ENTITY_ID, [params.entity])
     headers = {"Vary": "Accept"}
     if web:
         items = [annotate.web_annotation(article_id, doc, prefix, suffix) for _, doc, prefix, suffix in found]

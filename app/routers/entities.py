@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.params import ItemParams, ListParams
+from app.params import ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES
 from app.resources import ENTITIES
 from app.schemas import EntityDetail, EntityPage
@@ -27,7 +27,7 @@ async def list_entities(
 
 @router.get("/{entity_id}", response_model=EntityDetail)
 async def read_entity(
-    entity_id: Annotated[str, Path(description="Id of the entity.", examples=["antony-blinken"])],
+    entity_id: Annotated[Slug, Path(description="Id of the entity.", examples=["antony-blinken"])],
     params: Annotated[ItemParams, Depends(QueryModel(ENTITIES.item_query))],
     connection: ConnectionDep,
     request: Request,

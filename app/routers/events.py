@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.params import ItemParams, ListParams
+from app.params import ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES
 from app.resources import EVENTS
 from app.schemas import EventPage, EventPublic
@@ -28,7 +28,7 @@ async def list_events(
 
 @router.get("/{event_id}", response_model=EventPublic)
 async def read_event(
-    event_id: Annotated[str, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
+    event_id: Annotated[Slug, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
     params: Annotated[ItemParams, Depends(QueryModel(EVENTS.item_query))],
     connection: ConnectionDep,
     request: Request,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.params import ItemParams, ListParams
+from app.params import ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES, ProblemError
 from app.resources import MENTIONS
 from app.schemas import MentionPage, MentionPublic
@@ -30,7 +30,7 @@ async def list_mentions(
 
 @router.get("/{mention_id}", response_model=MentionPublic)
 async def read_mention(
-    mention_id: Annotated[str, Path(description="Number of the mention (its `id`).", examples=["1"])],
+    mention_id: Annotated[Slug, Path(description="Number of the mention (its `id`).", examples=["1"])],
     params: Annotated[ItemParams, Depends(QueryModel(MENTIONS.item_query))],
     connection: ConnectionDep,
     request: Request,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.params import ItemParams, ListParams
+from app.params import ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES
 from app.resources import PLEDGES
 from app.schemas import PledgePage, PledgePublic
@@ -27,7 +27,7 @@ async def list_pledges(
 
 @router.get("/{pledge_id}", response_model=PledgePublic)
 async def read_pledge(
-    pledge_id: Annotated[str, Path(description="Id of the pledge.", examples=["us-25m-central-asia-2023-02-28"])],
+    pledge_id: Annotated[Slug, Path(description="Id of the pledge.", examples=["us-25m-central-asia-2023-02-28"])],
     params: Annotated[ItemParams, Depends(QueryModel(PLEDGES.item_query))],
     connection: ConnectionDep,
     request: Request,

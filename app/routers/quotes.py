@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
-from app.params import ItemParams, ListParams
+from app.params import ItemParams, ListParams, Slug
 from app.problems import PROBLEM_RESPONSES
 from app.resources import QUOTES
 from app.schemas import QuotePage, QuotePublic
@@ -27,7 +27,7 @@ async def list_quotes(
 
 @router.get("/{quote_id}", response_model=QuotePublic)
 async def read_quote(
-    quote_id: Annotated[str, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
+    quote_id: Annotated[Slug, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
     params: Annotated[ItemParams, Depends(QueryModel(QUOTES.item_query))],
     connection: ConnectionDep,
     request: Request,

@@ -115,7 +115,8 @@ class _Generator(_Entities):
         for row, (start, end) in quotes_at:
             row[4] = body[start:end]
             rows["quote"].append(tuple(row))
-            rows["search_index"].append(("quote", row[0], row[4], row[4]))
+            # With its speaker's name, as the loader indexes it (fts.people).
+            rows["search_index"].append(("quote", row[0], row[4], row[4], self.name(row[2])))
         rows["evidence"] += [(article_id, kind, id_, role, s, e, body[s:e]) for kind, id_, role, (s, e) in spans]
         rows["mention"] += [(article_id, entity, s, e, body[s:e]) for entity, s, e in text.mentions]
         self.mention_count.update(entity for entity, _, _ in text.mentions)
@@ -137,7 +138,7 @@ class _Generator(_Entities):
                 hashlib.sha256(body.encode()).hexdigest(),
             )
         )
-        rows["search_index"].append(("article", article_id, body[title_span[0] : title_span[1]], body[body_start:]))
+        rows["search_index"].append(("article", article_id, body[title_span[0] : title_span[1]], body[body_start:], ""))
         self.totals["articles"] += 1
 
     def _said_on(self, day: date) -> tuple[str, str, str, str | None]:
@@ -257,7 +258,8 @@ class _Generator(_Entities):
         participants = dict.fromkeys([(lead, "speaker"), (host, "host")] + [(s, "participant") for s in speakers[1:3]])
         rows["event_participant"] += [(event_id, e, role, i) for i, (e, role) in enumerate(participants)]
         self.event_count.update({e for e, _ in participants} | {location})
-        rows["search_index"].append(("event", event_id, title, f"{title} {description}"))
+        names = " ".join(self.name(e) for e in dict.fromkeys(e for e, _ in participants))
+        rows["search_index"].append(("event", event_id, title, f"{title} {description}", names))
         self.totals["events"] += 1
         return event_id
 
@@ -335,7 +337,8 @@ class _Generator(_Entities):
         rows["pledge_initiative"] += [(pledge_id, name) for name in initiatives]
         self.pledge_count.update({donor, lead, *recipients})
         label = f"{amount_text} {purpose}"
-        rows["search_index"].append(("pledge", pledge_id, label, " ".join([label, *initiatives])))
+        names = " ".join(self.name(e) for e in dict.fromkeys([donor, lead, *recipients]))
+        rows["search_index"].append(("pledge", pledge_id, label, " ".join([label, *initiatives]), names))
         self.totals["pledges"] += 1
 
     # After the articles ----------------------------------------------------------------------------------------
@@ -356,7 +359,7 @@ class _Generator(_Entities):
             )
             for entity_id, (type_, name, description, country) in self.entities.items()
         ]
-        search = [("entity", e[0], e[2], f"{e[2]} {e[3]}") for e in entities]  # aliases are inside the names
+        search = [("entity", e[0], e[2], f"{e[2]} {e[3]}", "") for e in entities]  # aliases are inside the names
         counts = {
             "articles": self.totals["articles"],
             "entities": len(entities),

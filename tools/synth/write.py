@@ -19,7 +19,7 @@ from app.schema import migrate
 from tools.synth.generator import Rows, rows
 
 # Tables are written with their columns in model order; integer ids are left to SQLite, as in the loader.
-SEARCH_COLUMNS = ("kind", "id", "label", "body")
+SEARCH_COLUMNS = ("kind", "id", "label", "body", "names")
 
 
 def _produce(queue: Any, quotes: int, seed: int, version: str) -> None:

@@ -2001,7 +2001,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2012,7 +2012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2125,7 +2125,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2136,7 +2136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2339,7 +2339,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2350,7 +2350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2532,7 +2532,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2543,7 +2543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2733,7 +2733,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2744,7 +2744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2916,7 +2916,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -2927,7 +2927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3109,7 +3109,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3120,7 +3120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3339,7 +3339,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3350,7 +3350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3530,7 +3530,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3541,7 +3541,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3971,7 +3971,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3982,7 +3982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4133,7 +4133,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4144,7 +4144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4439,7 +4439,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4450,7 +4450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4688,7 +4688,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4699,7 +4699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4956,7 +4956,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -4967,7 +4967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5185,7 +5185,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5196,7 +5196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5327,7 +5327,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -5338,7 +5338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
