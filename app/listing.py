@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
@@ -32,9 +32,10 @@ from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, Prepared, compile_sql, run, values
+from app.sql import CompiledSQL, Prepared, compile_sql, run
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _is_list(annotation: Any) -> bool:
@@ -138,6 +139,8 @@ class PageResult:
     next_cursor: str | None
     next_url: str | None
     total: int | None
+    facets: dict[str, Any] | None = None  # with `facet=`: app/facets.py
+    facets_timed_out: list[str] = field(default_factory=list)
 
     def response(self, shown: Representation) -> Response:
         """The page as asked for, with a ``Link`` to the next page: JSON is the envelope (the items as rendered at
@@ -154,6 +157,8 @@ class PageResult:
         }
         if self.total is not None:
             page["total"] = self.total
+        if self.facets is not None:
+            page["facets"], page["facets_timed_out"] = self.facets, self.facets_timed_out
         return json_response(page, headers)
 
 
@@ -269,28 +274,28 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
 # --- Running a list query ------------------------------------------------------------------------------------
 
 
-def fetch(connection: Connection, resource: Resource, params: ListParams, request: Request) -> PageResult:
-    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
+@dataclass
+class Matching:
+    """What a list's parameters select: the bound values and the conditions on them (the page, its total and
+    its facets all count under these)."""
 
-    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
-    compiled once per shape; the values are bound parameters.
-    """
+    bound: dict[str, Any]
+    key: tuple[Any, ...]  # the shape of the conditions (which filters, a search or not), for compiled statements
+    conditions: Callable[[], list[ColumnElement[bool]]]
+
+
+def matching(connection: Connection, resource: Resource, params: ListParams) -> Matching:
     bound: dict[str, Any] = {}
+    names = []
     for name, value in params:
         if name in resource.filters and value is not None:
-            bound[name] = values(value) if resource.filters[name].many else value
-    filters = tuple(bound)
+            bound.update(resource.filters[name].bind(name, value))
+            names.append(name)
+    filters = tuple(names)
     search: str | None = None
     if params.q is not None:
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
-
-    sort = parse_sort(resource, params.sort)
-    columns = [(resource.sorts[name], desc) for name, desc in sort]
-    if params.cursor is not None:
-        for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
-            bound[f"after_{i}"] = value
-    bound["limit"] = params.limit + 1
 
     def conditions() -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters]
@@ -300,6 +305,25 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
             )
         return where
 
+    return Matching(bound, (filters, search), conditions)
+
+
+def fetch(connection: Connection, resource: Resource, params: ListParams, request: Request) -> PageResult:
+    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
+
+    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
+    compiled once per shape; the values are bound parameters.
+    """
+    where = matching(connection, resource, params)
+    bound, conditions = dict(where.bound), where.conditions
+
+    sort = parse_sort(resource, params.sort)
+    columns = [(resource.sorts[name], desc) for name, desc in sort]
+    if params.cursor is not None:
+        for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
+            bound[f"after_{i}"] = value
+    bound["limit"] = params.limit + 1
+
     def page() -> Any:
         query = select(*resource.page_columns).where(*conditions())
         if params.cursor is not None:
@@ -307,7 +331,7 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
         order = (col.desc() if desc else col.asc() for col, desc in columns)
         return query.order_by(*order).limit(bindparam("limit"))
 
-    key = ("page", filters, search, tuple(sort), params.cursor is not None)
+    key = ("page", *where.key, tuple(sort), params.cursor is not None)
     rows = run(connection, compiled(connection, resource, key, page), bound)
 
     next_cursor = next_url = None
@@ -320,15 +344,17 @@ def fetch(connection: Connection, resource: Resource, params: ListParams, reques
 
     total = None
     if params.count:
-        count_key = ("count", filters, search)
         statement = compiled(
             connection,
             resource,
-            count_key,
+            ("count", *where.key),
             lambda: select(func.count()).select_from(resource.table).where(*conditions()),
         )
-        total = _count(
-            connection, statement, {k: v for k, v in bound.items() if not k.startswith(("after_", "limit"))}, request
+        total = cached(
+            request,
+            connection,
+            (statement.sql, where.bound),
+            lambda: int(run(connection, statement, where.bound)[0][0]),
         )
     return PageResult(rows, next_cursor, next_url, total)
 
@@ -337,18 +363,19 @@ DATASET_INFO = cast(Any, DatasetInfo).__table__.c
 DATASET_VERSION = Prepared(lambda: select(DATASET_INFO.version).where(DATASET_INFO.id == 1))
 
 
-def _count(connection: Connection, statement: CompiledSQL, bound: dict[str, Any], request: Request) -> int:
-    """The number of rows matching a filter, counted once per filter and dataset.
+def cached(request: Request, connection: Connection, key: tuple[str, dict[str, Any]], compute: Callable[[], T]) -> T:
+    """A count (a total, a facet's values) for one statement and its bound values, counted once per dataset.
 
     Counting a filter that matches much of a large table reads every matching index entry; paging through it
-    would repeat that on every page. The data is immutable between loads, so a total is kept for the dataset
+    would repeat that on every page. The data is immutable between loads, so a count is kept for the dataset
     version that this request's own connection reads (a tiny query): a load that lands mid-request can never
-    file the old data's total under the new data.
+    file the old data's count under the new data.
     """
     version = DATASET_VERSION(connection)[0][0]
-    key = (version, statement.sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
+    sql, bound = key
+    full_key = (version, sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
     totals: Totals = request.app.state.database.totals()
-    total = totals.get(key)
-    if total is None:
-        total = totals.put(key, int(run(connection, statement, bound)[0][0]))
-    return total
+    found = totals.get(full_key)
+    if found is None:
+        found = totals.put(full_key, compute())
+    return cast(T, found)

@@ -50,6 +50,7 @@ from app.params import (
     Slug,
     date_range,
     filters_of,
+    with_facets,
     with_fields,
 )
 from app.schemas import (
@@ -84,6 +85,7 @@ class Resource:
     search_kind: str = ""
     search_column: Any = None
     filters: dict[str, Filter] = field(init=False)
+    facets: dict[str, str] = field(init=False)  # facet name -> the equality filter that selects one of its values
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
     page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
@@ -93,7 +95,15 @@ class Resource:
         self.query = with_fields(self.query, self.model)
         self.item_query = with_fields(ItemParams, self.detail_model)
         self.filters = filters_of(self.query)
+        # Every equality filter is a facet, but one on the item's own id (an article's `article`), whose values
+        # would each count 1; a date's `__year` filter is the facet `year`.
         self.id_column = cast(Any, self.table).id
+        self.facets = {
+            ("year" if filter.year else name): name
+            for name, filter in self.filters.items()
+            if filter.equality and filter.column is not self.id_column
+        }
+        self.query = with_facets(self.query, list(self.facets))
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column
         self.columns = list(cast(Any, self.table).__table__.columns)

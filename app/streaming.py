@@ -15,22 +15,35 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection
 
+from app import facets
 from app.backend import ServedDatabase
 from app.formats import Format, Representation
 from app.listing import PageResult, fetch, representation
 from app.params import ListParams
+from app.problems import bad_parameter
 from app.resources import Resource
 from app.settings import get_settings
 
+# CSV and NDJSON are the items alone, with no place for counts beside them (a header would hold only a few
+# facets before proxies refuse it); a stream is every item, whose facets are the page's that its first URL gives.
+FACETS_IN_JSON = (
+    "facets come only with a JSON page: ask without `format=csv`/`ndjson` (or `Accept: application/json`) and "
+    "without `stream=true`, or drop `facet`"
+)
 BATCH = 1000  # items per statement: large enough to amortise a query, small enough to stay well under budget
 
 
 def page(connection: Connection, resource: Resource, params: ListParams, request: Request) -> Response:
     """A list page as asked for (a 406 before any database work), or the whole list streamed."""
     shown = representation(request, params, resource.model)
+    if params.facet is not None and (params.stream or shown.format is not Format.json):
+        raise bad_parameter("facet", FACETS_IN_JSON)
     if params.stream:
         return export(request, resource, params, shown)
-    return fetch(connection, resource, params, request).response(shown)
+    result = fetch(connection, resource, params, request)
+    if params.facet is not None:
+        result.facets, result.facets_timed_out = facets.count(connection, resource, params, request)
+    return result.response(shown)
 
 
 def export(request: Request, resource: Resource, params: ListParams, shown: Representation) -> Response:
