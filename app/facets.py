@@ -76,7 +76,8 @@ def _statement(resource: Resource, filter: Filter, conditions: Callable[[], list
             key, link_key = filter.link
             link = column.table.alias("facet_link")
             value, item = link.c[column.key], link.c[link_key.key]
-            source = link.join(table, key == item)
+            # Only a filter needs the items themselves; every link row has its item (a foreign key).
+            source = link.join(table, key == item) if where else link
             counted = func.count(distinct(item))
         where.append(value.is_not(None))
         order = BytewiseOrder(value)

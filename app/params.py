@@ -272,8 +272,8 @@ def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) 
             Annotated[CalendarYear | None, Year(earliest, latest)],
             Field(
                 None,
-                description=f"Only {facts} within this calendar year (the whole date range inside it; a date that "
-                "could fall in two years is in neither). The `year` facet counts these.",
+                description=f"Only items whose `{name}` lies within this calendar year (its whole date range: a "
+                "date that could fall in two years is in neither). The facet `year` counts by it.",
                 examples=[int(example[:4])],
             ),
         ),

@@ -98,11 +98,9 @@ class Resource:
         # Every equality filter is a facet, but one on the item's own id (an article's `article`), whose values
         # would each count 1; a date's `__year` filter is the facet `year`.
         self.id_column = cast(Any, self.table).id
-        self.facets = {
-            ("year" if filter.year else name): name
-            for name, filter in self.filters.items()
-            if filter.equality and filter.column is not self.id_column
-        }
+        equal = [(name, f) for name, f in self.filters.items() if f.equality and f.column is not self.id_column]
+        self.facets = {name: name for name, f in equal if f.year is None}
+        self.facets.update({"year": name for name, f in equal if f.year is not None})
         self.query = with_facets(self.query, list(self.facets))
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column

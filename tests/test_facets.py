@@ -188,10 +188,10 @@ async def test_pages_without_facet_have_no_facets(client: httpx.AsyncClient) -> 
 @pytest.mark.parametrize(
     ("url", "valid"),
     [
-        ("/v1/quotes?facet=nope", "'year', 'article', 'speaker', 'kind', 'mentions' or 'event'"),
+        ("/v1/quotes?facet=nope", "'article', 'speaker', 'kind', 'mentions', 'event' or 'year'"),
         ("/v1/entities?facet=speaker", "'article', 'type' or 'country_code'"),
         ("/v1/mentions?facet=article,year", "'article' or 'entity'"),
-        ("/v1/articles?facet=article", "'year', 'publisher' or 'language'"),
+        ("/v1/articles?facet=article", "'publisher', 'language' or 'year'"),
     ],
 )
 async def test_an_unknown_facet_is_a_400_listing_the_valid_ones(
