@@ -120,7 +120,7 @@ def with_facets(base: type["ListParams"], names: list[str]) -> Any:
 FACET_DESCRIPTION = (
     "Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains "
     "`facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. "
-    "Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`)."
+    "JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400."
 )
 
 

@@ -100,7 +100,7 @@ class Resource:
         self.id_column = cast(Any, self.table).id
         equal = [(name, f) for name, f in self.filters.items() if f.equality and f.column is not self.id_column]
         self.facets = {name: name for name, f in equal if f.year is None}
-        self.facets.update({"year": name for name, f in equal if f.year is not None})
+        self.facets.update(("year", name) for name, f in equal if f.year is not None)
         self.query = with_facets(self.query, list(self.facets))
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column

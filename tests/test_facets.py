@@ -205,15 +205,33 @@ async def test_an_unknown_facet_is_a_400_listing_the_valid_ones(
 
 @pytest.mark.parametrize(
     ("query", "headers"),
-    [("format=csv", {}), ("format=ndjson", {}), ("stream=true", {}), ("", {"Accept": "text/csv"})],
+    [("format=csv", {}), ("format=ndjson&stream=true", {}), ("", {"Accept": "text/csv"})],
 )
-async def test_facets_come_only_with_a_json_page(
-    client: httpx.AsyncClient, query: str, headers: dict[str, str]
-) -> None:
+async def test_facets_come_only_with_json(client: httpx.AsyncClient, query: str, headers: dict[str, str]) -> None:
     response = await client.get(f"/v1/quotes?facet=speaker&{query}", headers=headers)
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameter"] == "facet"
-    assert "JSON page" in response.json()["detail"]
+    assert "facets come only with JSON" in response.json()["detail"]
+
+
+async def test_a_json_stream_ends_with_the_facets_of_its_page(client: httpx.AsyncClient) -> None:
+    """A streamed JSON export is one page of every item: its facets are those of that page."""
+    streamed = (await client.get("/v1/pledges?facet=recipient,status&stream=true&count=true")).json()
+    paged = (await client.get("/v1/pledges?facet=recipient,status&count=true&limit=200")).json()
+    counts = {name: [(v["value"], v["count"]) for v in facet["values"]] for name, facet in paged["facets"].items()}
+    assert {
+        name: [(v["value"], v["count"]) for v in facet["values"]] for name, facet in streamed["facets"].items()
+    } == (counts)
+    assert streamed["facets_timed_out"] == []
+    assert len(streamed["data"]) == streamed["total"] == paged["total"]
+    # Each value's URL is the stream's own, filtered by the value.
+    url = streamed["facets"]["status"]["values"][0]["url"]
+    assert parse_qsl(urlsplit(url).query) == [
+        ("facet", "recipient,status"),
+        ("stream", "true"),
+        ("count", "true"),
+        ("status", "new"),
+    ]
 
 
 async def test_a_date_year_filter_keeps_dates_within_the_year(client: httpx.AsyncClient) -> None:

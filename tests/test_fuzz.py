@@ -25,7 +25,7 @@ from app.loader import load
 from app.main import create_app
 from app.openapi import operation_id
 from app.resources import RESOURCES
-from tests.amount_rule import with_currency
+from tests.amount_rule import follow_rules
 from tests.conftest import SEEDS
 
 CONFIG = {
@@ -52,9 +52,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=Schemathesi
 
 @schema.hook
 def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    """An amount bound gets its currency (tests/amount_rule.py): the one rule between query parameters that the
-    OpenAPI document cannot state."""
-    case.query = with_currency(case.query)
+    """An amount bound gets its currency, and CSV or NDJSON no facets (tests/amount_rule.py): the rules between
+    query parameters that the OpenAPI document cannot state."""
+    case.query = follow_rules(case.query)
     return case
 
 

@@ -2286,7 +2286,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("publisher" | "language" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
@@ -2898,7 +2898,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("article" | "type" | "country_code")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
@@ -3287,7 +3287,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("article" | "type" | "participant" | "location" | "status" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
@@ -3712,7 +3712,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("article" | "entity")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
@@ -4061,7 +4061,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("article" | "donor" | "recipient" | "announced_by" | "status" | "currency" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
@@ -4620,7 +4620,7 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
-                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. Only with a JSON page (not with `format=csv`/`ndjson` or `stream=true`). */
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
                 facet?: ("article" | "speaker" | "kind" | "mentions" | "event" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
