@@ -17,7 +17,7 @@ and the page is served with the others.
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import Request
 from sqlalchemy import Connection, distinct, extract, func, select
@@ -131,10 +131,10 @@ def _over_budget(exc: Exception) -> bool:
 def _facet(rows: list[tuple[Any, int, Any]], filter_name: str, request: Request) -> dict[str, Any]:
     """``{values: [{value, label, count, url}], truncated}``, most frequent first, then by value."""
     ordered = sorted(rows, key=lambda row: (-row[1], row[0]))
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", filter_name)]
+    kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", filter_name)])
+    prefix = f"{request.url.path}?{kept}{'&' if kept else ''}{filter_name}="  # encoded once, not once a value
     values = []
     for value, n, label in ordered[:MAX_VALUES]:
         text = str(value)
-        url = f"{request.url.path}?{urlencode([*kept, (filter_name, text)])}"
-        values.append({"value": text, "label": label or text, "count": n, "url": url})
+        values.append({"value": text, "label": label or text, "count": n, "url": prefix + quote_plus(text)})
     return {"values": values, "truncated": len(ordered) > MAX_VALUES}
