@@ -169,20 +169,20 @@ class Database:
 
 
 class Totals:
-    """A bounded least-recently-used map from a count query to its result."""
+    """A bounded least-recently-used map from a count query to its result (a total, a facet's counted values)."""
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._items: OrderedDict[Hashable, int] = OrderedDict()
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> int | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
             return self._items.get(key)
 
-    def put(self, key: Hashable, total: int) -> int:
+    def put(self, key: Hashable, total: Any) -> Any:
         with self._lock:
             self._items[key] = total
             if len(self._items) > self._size:

@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import UnionType
-from typing import Annotated, Any, Generic, TypeVar, Union, cast, get_args, get_origin
+from typing import Annotated, Any, Generic, TypeVar, Union, get_args, get_origin
 from urllib.parse import urlencode
 
 import orjson
@@ -23,18 +23,18 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
 
 from app import fts, references
-from app.db import Totals
 from app.formats import Format, Representation, negotiate
-from app.models import DatasetInfo
 from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug
 from app.problems import ProblemError, bad_parameter
 from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, Prepared, compile_sql, run, values
+from app.sql import CompiledSQL, compile_sql, run
+from app.totals import cached, stored_count
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _is_list(annotation: Any) -> bool:
@@ -141,6 +141,8 @@ class PageResult:
     next_cursor: str | None
     next_url: str | None
     total: int | None
+    facets: dict[str, Any] | None = None  # with `facet=`: app/facets.py
+    facets_timed_out: list[str] = field(default_factory=list)
 
     def lines(self, shown: Representation) -> bytes:
         """The page's items as ``shown`` (``Representation.lines``); the stored CSV rows as they are when
@@ -164,6 +166,8 @@ class PageResult:
         }
         if self.total is not None:
             page["total"] = self.total
+        if self.facets is not None:
+            page["facets"], page["facets_timed_out"] = self.facets, self.facets_timed_out
         return json_response(page, headers)
 
 
@@ -279,31 +283,28 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
 # --- Running a list query ------------------------------------------------------------------------------------
 
 
-def fetch(
-    connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
-) -> PageResult:
-    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
-    ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``).
+@dataclass
+class Matching:
+    """What a list's parameters select: the bound values and the conditions on them (the page, its total and
+    its facets all count under these)."""
 
-    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
-    compiled once per shape; the values are bound parameters.
-    """
+    bound: dict[str, Any]
+    key: tuple[Any, ...]  # the shape of the conditions (which filters, a search or not), for compiled statements
+    conditions: Callable[[], list[ColumnElement[bool]]]
+
+
+def matching(connection: Connection, resource: Resource, params: ListParams) -> Matching:
     bound: dict[str, Any] = {}
+    names = []
     for name, value in params:
         if name in resource.filters and value is not None:
-            bound[name] = values(value) if resource.filters[name].many else value
-    filters = tuple(bound)
+            bound.update(resource.filters[name].bind(name, value))
+            names.append(name)
+    filters = tuple(names)
     search: str | None = None
     if params.q is not None:
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
-
-    sort = parse_sort(resource, params.sort)
-    columns = [(resource.sorts[name], desc) for name, desc in sort]
-    if params.cursor is not None:
-        for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
-            bound[f"after_{i}"] = value
-    bound["limit"] = params.limit + 1
 
     def conditions() -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters]
@@ -313,6 +314,28 @@ def fetch(
             )
         return where
 
+    return Matching(bound, (filters, search), conditions)
+
+
+def fetch(
+    connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
+) -> PageResult:
+    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
+    ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``).
+
+    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
+    compiled once per shape; the values are bound parameters.
+    """
+    where = matching(connection, resource, params)
+    bound, conditions = dict(where.bound), where.conditions
+
+    sort = parse_sort(resource, params.sort)
+    columns = [(resource.sorts[name], desc) for name, desc in sort]
+    if params.cursor is not None:
+        for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
+            bound[f"after_{i}"] = value
+    bound["limit"] = params.limit + 1
+
     def page() -> Any:
         query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*conditions())
         if params.cursor is not None:
@@ -320,7 +343,7 @@ def fetch(
         order = (col.desc() if desc else col.asc() for col, desc in columns)
         return query.order_by(*order).limit(bindparam("limit"))
 
-    key = ("page", filters, search, tuple(sort), params.cursor is not None, stored_csv)
+    key = ("page", *where.key, tuple(sort), params.cursor is not None, stored_csv)
     rows = run(connection, compiled(connection, resource, key, page), bound)
     if not rows:  # nothing found: perhaps because a filter names an id that does not exist (a 400 if so)
         references.check(connection, resource, params)
@@ -334,47 +357,19 @@ def fetch(
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
 
     total = None
-    if params.count and not filters and search is None:
-        total = _stored_count(connection, resource)
+    if params.count and where.key == ((), None):  # no filter, no search
+        total = stored_count(connection, resource.name)
     elif params.count:
-        count_key = ("count", filters, search)
         statement = compiled(
             connection,
             resource,
-            count_key,
+            ("count", *where.key),
             lambda: select(func.count()).select_from(resource.table).where(*conditions()),
         )
-        total = _count(
-            connection, statement, {k: v for k, v in bound.items() if not k.startswith(("after_", "limit"))}, request
+        total = cached(
+            request,
+            connection,
+            (statement.sql, where.bound),
+            lambda: int(run(connection, statement, where.bound)[0][0]),
         )
     return PageResult(rows, next_cursor, next_url, total)
-
-
-DATASET_INFO = cast(Any, DatasetInfo).__table__.c
-DATASET_VERSION = Prepared(lambda: select(DATASET_INFO.version).where(DATASET_INFO.id == 1))
-
-
-DATASET_COUNTS = Prepared(lambda: select(DATASET_INFO.counts).where(DATASET_INFO.id == 1))
-
-
-def _stored_count(connection: Connection, resource: Resource) -> int:
-    """An unfiltered list's total: fixed at load time (``dataset_info.counts``, as ``/v1`` shows), never counted."""
-    counts = DATASET_COUNTS(connection)[0][0]
-    return int((orjson.loads(counts) if isinstance(counts, str | bytes) else counts)[resource.name])
-
-
-def _count(connection: Connection, statement: CompiledSQL, bound: dict[str, Any], request: Request) -> int:
-    """The number of rows matching a filter, counted once per filter and dataset.
-
-    Counting a filter that matches much of a large table reads every matching index entry; paging through it
-    would repeat that on every page. The data is immutable between loads, so a total is kept for the dataset
-    version that this request's own connection reads (a tiny query): a load that lands mid-request can never
-    file the old data's total under the new data.
-    """
-    version = DATASET_VERSION(connection)[0][0]
-    key = (version, statement.sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
-    totals: Totals = request.app.state.database.totals()
-    total = totals.get(key)
-    if total is None:
-        total = totals.put(key, int(run(connection, statement, bound)[0][0]))
-    return total

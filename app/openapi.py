@@ -190,6 +190,7 @@ def _representations(schema: dict[str, Any], resource: Resource) -> None:
         if path == list_path:
             page = components[json["schema"]["$ref"].rsplit("/", 1)[1]]
             page["properties"]["data"]["items"] = selection(model)
+            _name_facets(page, list(resource.facets))
             ok["headers"]["X-Total-Count"] = _header(TOTAL)
         else:
             json["schema"] = selection(model)
@@ -200,6 +201,14 @@ def _representations(schema: dict[str, Any], resource: Resource) -> None:
             "content": PROBLEM,
             "headers": {**responses["404"]["headers"]},
         }
+
+
+def _name_facets(page: dict[str, Any], names: list[str]) -> None:
+    """A list page's ``facets`` and ``facets_timed_out`` hold only the list's own facets (what ``facet`` takes)."""
+    properties = page["properties"]
+    by_name, timed_out = properties["facets"]["anyOf"][0], properties["facets_timed_out"]["anyOf"][0]
+    by_name["propertyNames"] = {"enum": names}
+    timed_out["items"] = {"enum": names, "type": "string"}
 
 
 def _header(description: str, required: bool = False) -> dict[str, Any]:

@@ -12,6 +12,7 @@ value that cannot be an id is a 400 before any SQL is built.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from annotated_types import Ge, Le, MaxLen, MinLen
@@ -32,6 +33,7 @@ from app.formats import Format, field_names
 from app.models import MAX_ID_LENGTH, DateSpan
 from app.patterns import COUNTRY_CODE, CURRENCY_CODE, LANGUAGE_CODE, SLUG
 from app.sql import DaysBefore, in_values
+from app.sql import values as in_values_of
 
 
 def _split_commas(value: Any) -> Any:
@@ -62,8 +64,7 @@ is_slug = re.compile(SLUG).match
 CountryCode = Annotated[str, StringConstraints(pattern=COUNTRY_CODE)]  # ISO 3166-1 alpha-2
 CurrencyCode = Annotated[str, StringConstraints(pattern=CURRENCY_CODE)]  # ISO 4217
 LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_CODE)]  # ISO 639-1
-
-
+CalendarYear = Annotated[int, Ge(1), Le(9999)]
 # Money in major units: never negative, and a quadrillion is beyond any pledge.
 Amount = Annotated[float, Ge(0), Le(10**15), AllowInfNan(False)]
 
@@ -108,6 +109,23 @@ def with_fields(base: type[Representable], model: type[BaseModel]) -> Any:
     return create_model(base.__name__, __base__=base, fields=(allowed, field))
 
 
+def with_facets(base: type["ListParams"], names: list[str]) -> Any:
+    """``base`` whose ``facet`` may name only these facets (an unknown one is a 400 that lists them, and the
+    OpenAPI document enumerates them)."""
+    allowed: Any = CommaList[Literal.__getitem__(tuple(names))] | None  # type: ignore[misc]  # built at run time
+    # No example: Schemathesis' example phase sends every parameter's example at once, and `format`'s is `csv`,
+    # with which facets are a 400 (its other phases follow tests/amount_rule.py).
+    field = Field(None, description=FACET_DESCRIPTION)
+    return create_model(base.__name__, __base__=base, facet=(allowed, field))
+
+
+FACET_DESCRIPTION = (
+    "Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains "
+    "`facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. "
+    "JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400."
+)
+
+
 class ItemParams(Representable):
     """Query parameters of an item (its representation); anything else is a 400."""
 
@@ -136,6 +154,8 @@ class ListParams(Representable):
         "NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given "
         "in `X-Row-Cap`).",
     )
+    # Narrowed to the list's own facets by ``with_facets``, per resource.
+    facet: CommaList[str] | None = Field(None)
     q: str | None = Field(
         None,
         min_length=1,
@@ -154,19 +174,33 @@ class NoParams(BaseModel):
 @dataclass(frozen=True, eq=False)  # eq=False: comparing SQLAlchemy columns builds expressions, not booleans
 class Filter:
     """The column a filter parameter looks at (which must be indexed) and the condition it builds on a bound
-    parameter of the given name (``many``: the parameter is a list, bound as one JSON array)."""
+    parameter of the given name (``many``: the parameter is a list, bound as one JSON array).
+
+    An equality filter (``Eq``, ``Linked``, a date's ``__year``) is also a facet (``app/facets.py``): the values
+    of ``column`` among the matching items, counted. ``link`` is a many-valued field's (item key, link table's
+    key): an item counts once for each of its values. ``year`` is the (earliest, latest) of a date range.
+    """
 
     column: Any
     build: Callable[[Any, str], ColumnElement[bool]]
     many: bool = False
+    equality: bool = False
+    link: tuple[Any, Any] | None = None
+    year: tuple[Any, Any] | None = None
 
     def condition(self, name: str) -> ColumnElement[bool]:
         return self.build(self.column, name)
 
+    def bind(self, name: str, value: Any) -> dict[str, Any]:
+        """The bound parameters of the condition for ``value``."""
+        if self.year is not None:  # a calendar year is the range of its first and last day
+            return {f"{name}_from": date(value, 1, 1), f"{name}_to": date(value, 12, 31)}
+        return {name: in_values_of(value) if self.many else value}
+
 
 def Eq(column: Any) -> Filter:
     """``column = value``. Capitalised: read as a declaration, ``Annotated[Slug | None, Eq(Quote.kind)]``."""
-    return Filter(column, lambda col, name: col == bindparam(name))
+    return Filter(column, lambda col, name: col == bindparam(name), equality=True)
 
 
 def In(column: Any) -> Filter:
@@ -191,7 +225,17 @@ def Lt(column: Any) -> Filter:
 
 def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
     """Rows whose ``key`` appears in a link table next to the given value (e.g. quotes mentioning X)."""
-    return Filter(link_value, lambda col, name: key.in_(select(link_key).where(col == bindparam(name))))
+    condition = lambda col, name: key.in_(select(link_key).where(col == bindparam(name)))  # noqa: E731
+    return Filter(link_value, condition, equality=True, link=(key, link_key))
+
+
+def Year(earliest: Any, latest: Any) -> Filter:
+    """Facts dated within one calendar year: the whole date range inside it (both bounds indexed)."""
+
+    def condition(_col: Any, name: str) -> ColumnElement[bool]:
+        return and_(earliest >= bindparam(f"{name}_from"), latest <= bindparam(f"{name}_to"))
+
+    return Filter(earliest, condition, equality=True, year=(earliest, latest))
 
 
 def referenced(filter: Filter) -> Any | None:
@@ -256,6 +300,15 @@ def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) 
         f"{name}__lt": (
             Annotated[Day | None, Lt(earliest)],
             Field(None, description=f"Only {facts} before this date."),
+        ),
+        f"{name}__year": (
+            Annotated[CalendarYear | None, Year(earliest, latest)],
+            Field(
+                None,
+                description=f"Only items whose `{name}` lies within this calendar year (its whole date range: a "
+                "date that could fall in two years is in neither). The facet `year` counts by it.",
+                examples=[int(example[:4])],
+            ),
         ),
     }
     return create_model(f"{name}_range", __config__=ConfigDict(extra="forbid"), **fields)

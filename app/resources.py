@@ -51,6 +51,7 @@ from app.params import (
     date_range,
     filters_of,
     referenced,
+    with_facets,
     with_fields,
 )
 from app.schemas import (
@@ -86,6 +87,7 @@ class Resource:
     search_column: Any = None
     filters: dict[str, Filter] = field(init=False)
     references: dict[str, Any] = field(init=False)  # filter parameter -> the id column its values name
+    facets: dict[str, str] = field(init=False)  # facet name -> the equality filter that selects one of its values
     id_column: Any = field(init=False)
     columns: list[Any] = field(init=False)
     page_columns: list[Any] = field(init=False)  # what a list page reads: the rendered doc and the sort keys
@@ -97,7 +99,13 @@ class Resource:
         self.item_query = with_fields(ItemParams, self.detail_model)
         self.filters = filters_of(self.query)
         self.references = {name: column for name, f in self.filters.items() if (column := referenced(f)) is not None}
+        # Every equality filter is a facet, but one on the item's own id (an article's `article`), whose values
+        # would each count 1; a date's `__year` filter is the facet `year`.
         self.id_column = cast(Any, self.table).id
+        equal = [(name, f) for name, f in self.filters.items() if f.equality and f.column is not self.id_column]
+        self.facets = {name: name for name, f in equal if f.year is None}
+        self.facets.update(("year", name) for name, f in equal if f.year is not None)
+        self.query = with_facets(self.query, list(self.facets))
         self.search_kind = self.search_kind or self.kind
         self.search_column = self.id_column if self.search_column is None else self.search_column
         table = cast(Any, self.table).__table__

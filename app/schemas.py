@@ -252,6 +252,42 @@ class Page(_Public, Generic[T]):
     total: int | None = Field(None, description="Number of matching items; only when `count=true` is asked.")
 
 
+class FacetValue(_Public):
+    value: str = Field(description="The value, as its filter takes it: an id, a code, a vocabulary word or a year.")
+    label: str = Field(
+        description="What to show for it: the entity's name, the article's or event's title, else the value itself."
+    )
+    count: int = Field(
+        description="How many of the matching items have this value (an item with several values "
+        "counts once for each).",
+        ge=1,
+    )
+    url: str = Field(
+        description="This list with the request's parameters and this value's filter (no cursor): "
+        "`count=true` on it gives `total` equal to `count`."
+    )
+
+
+class Facet(_Public):
+    values: list[FacetValue] = Field(
+        description="The most frequent values, at most 30: by count, most first, then by value.", max_length=30
+    )
+    truncated: bool = Field(description="Whether more values have matching items than are listed.")
+
+
+class ListPage(Page[T], Generic[T]):
+    """One page of a list, which may count its items by facet."""
+
+    facets: dict[str, Facet] | None = Field(
+        None, description="For `facet=`: each facet asked for that finished within the time budget, by name."
+    )
+    facets_timed_out: list[str] | None = Field(
+        None,
+        description="For `facet=`: the facets asked for that ran over the time budget and are left out (empty when "
+        "none did); asking again, or with a narrower filter, may give them.",
+    )
+
+
 class AnnotationPublic(_Public):
     """One span of one fact, as a front end highlights it: which fact, which part of it, where, what it says.
 
@@ -285,27 +321,27 @@ class SearchHit(_Public):
 
 
 # One named page per list (`QuotePage`, not `Page_QuotePublic_`): the names generated clients use.
-class ArticlePage(Page[ArticlePublic]):
+class ArticlePage(ListPage[ArticlePublic]):
     """One page of articles."""
 
 
-class EntityPage(Page[EntityPublic]):
+class EntityPage(ListPage[EntityPublic]):
     """One page of entities."""
 
 
-class MentionPage(Page[MentionPublic]):
+class MentionPage(ListPage[MentionPublic]):
     """One page of mentions."""
 
 
-class QuotePage(Page[QuotePublic]):
+class QuotePage(ListPage[QuotePublic]):
     """One page of quotes."""
 
 
-class PledgePage(Page[PledgePublic]):
+class PledgePage(ListPage[PledgePublic]):
     """One page of pledges."""
 
 
-class EventPage(Page[EventPublic]):
+class EventPage(ListPage[EventPublic]):
     """One page of events."""
 
 

@@ -77,6 +77,27 @@ def _days_before_postgresql(element: DaysBefore, compiler: SQLCompiler, **kw: An
     return f"({day} - LEAST({days}, {day} - DATE '0001-01-01'))"  # never before year 1 (out of range: an error)
 
 
+class BytewiseOrder(ColumnElement[Any]):
+    """``column`` compared byte by byte, as Python compares strings: SQLite's default, PostgreSQL's ``"C"``
+    collation (its database default, e.g. en_US, ignores hyphens at first: ``a-c`` after ``ab``)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(BytewiseOrder)
+def _bytewise_sqlite(element: BytewiseOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(BytewiseOrder, "postgresql")
+def _bytewise_postgresql(element: BytewiseOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.column, **kw)} COLLATE "C"'
+
+
 def in_values(column: Any, name: str) -> InJsonArray:
     """``column`` is one of the values given as parameter ``name`` (pass them through ``values()``)."""
     return InJsonArray(column, bindparam(name))

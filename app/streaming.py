@@ -11,27 +11,41 @@ export, and a slow client holds no connection. When the client goes away the res
 
 from collections.abc import AsyncIterator
 
+import orjson
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection
 
+from app import facets
 from app.backend import ServedDatabase
 from app.formats import Format, Representation
 from app.lanes import Lanes
 from app.listing import PageResult, fetch, representation
 from app.params import ListParams
+from app.problems import bad_parameter
 from app.resources import Resource
 from app.settings import get_settings
 
+# CSV and NDJSON are the items alone, with no place for counts beside them (a header would hold only a few
+# facets before proxies refuse it): the JSON page of the same URL has them.
+FACETS_IN_JSON = (
+    "facets come only with JSON: drop `facet`, or ask the same URL without `format=csv`/`ndjson` (or with "
+    "`Accept: application/json`) for the counts"
+)
 BATCH = 1000  # items per statement: large enough to amortise a query, small enough to stay well under budget
 
 
 def page(connection: Connection, resource: Resource, params: ListParams, request: Request) -> Response:
     """A list page as asked for (a 406 before any database work), or the whole list streamed."""
     shown = representation(request, params, resource.model)
+    if params.facet is not None and shown.format is not Format.json:
+        raise bad_parameter("facet", FACETS_IN_JSON)
     if params.stream:
         return export(request, resource, params, shown)
-    return fetch(connection, resource, params, request, shown.stored_csv).response(shown)
+    result = fetch(connection, resource, params, request, shown.stored_csv)
+    if params.facet is not None:
+        result.facets, result.facets_timed_out = facets.count(connection, resource, params, request)
+    return result.response(shown)
 
 
 def export(request: Request, resource: Resource, params: ListParams, shown: Representation) -> Response:
@@ -48,6 +62,11 @@ def export(request: Request, resource: Resource, params: ListParams, shown: Repr
     # The first batch before the response starts: a bad cursor or an over-budget query is still a 4xx/503.
     first = batch(params.cursor, 0, params.count)
     as_json = shown.format is Format.json
+    end = b""
+    if params.facet is not None:  # JSON only (`page`); counted before the first byte, like the total
+        with database.engine().connect() as connection:
+            found, timed_out = facets.count(connection, resource, params, request)
+        end = b',"facets":' + orjson.dumps(found) + b',"facets_timed_out":' + orjson.dumps(timed_out)
 
     async def body() -> AsyncIterator[bytes]:
         yield b'{"data":[' if as_json else shown.head()
@@ -61,7 +80,7 @@ def export(request: Request, resource: Resource, params: ListParams, shown: Repr
             result = await lanes.slow(batch, result.next_cursor, sent, False)  # off the event loop
         if as_json:
             total = b"" if first.total is None else b',"total":%d' % first.total
-            yield b'],"next_cursor":null,"next_url":null' + total + b"}"
+            yield b'],"next_cursor":null,"next_url":null' + total + end + b"}"
 
     headers = {"X-Row-Cap": str(cap)}
     if first.total is not None:

@@ -303,9 +303,9 @@ def test_sort_key_documented(name: str, key: str) -> None:
 
 @pytest.mark.parametrize("parameter", sorted(SearchParams.model_fields))
 def test_search_parameter_documented(parameter: str) -> None:
-    documented = {name for row in rows_of("Search parameter", [README]) for name in names_in(row[0])}
+    documented = {name for row in rows_of("Search parameter", DOC_FILES) for name in names_in(row[0])}
     assert parameter in documented, (
-        f"`{parameter}` of /v1/search is not in README.md's search table: add a row "
+        f"`{parameter}` of /v1/search is not in the search table (docs/api.md): add a row "
         f"`| `{parameter}` | what it does |` to the table whose header is `| Search parameter | Meaning |`"
     )
 

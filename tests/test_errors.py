@@ -32,8 +32,8 @@ CURSOR_ERROR = bad(
 )
 
 QUOTE_PARAMETERS = (
-    "format, fields, limit, cursor, sort, count, stream, q, said_on__gte, said_on__gt, said_on__lte, said_on__lt, "
-    "article, speaker, speaker__in, kind, mentions, event"
+    "format, fields, limit, cursor, sort, count, stream, facet, q, said_on__gte, said_on__gt, said_on__lte, "
+    "said_on__lt, said_on__year, article, speaker, speaker__in, kind, mentions, event"
 )
 NOT_A_SLUG = (
     "not an id: an id is a slug, lowercase letters, digits and single hyphens (at most 100 characters), "

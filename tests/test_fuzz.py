@@ -25,7 +25,7 @@ from app.loader import load
 from app.main import create_app
 from app.openapi import operation_id
 from app.resources import RESOURCES
-from tests.amount_rule import with_currency
+from tests.amount_rule import follow_rules
 from tests.conftest import SEEDS
 from tests.id_rule import existing_ids, with_existing_ids
 
@@ -56,9 +56,9 @@ IDS = existing_ids(DB)
 
 @schema.hook
 def map_case(_context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    """The two rules the OpenAPI document cannot state: an amount bound gets its currency (tests/amount_rule.py),
-    and a filter on an id names one that exists (tests/id_rule.py)."""
-    case.query = with_existing_ids(case.operation.path, with_currency(case.query), IDS)
+    """The rules the OpenAPI document cannot state: an amount bound gets its currency, CSV or NDJSON no facets
+    (tests/amount_rule.py), and a filter on an id names one that exists (tests/id_rule.py)."""
+    case.query = with_existing_ids(case.operation.path, follow_rules(case.query), IDS)
     return case
 
 

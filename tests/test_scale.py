@@ -130,6 +130,7 @@ LISTS = [
     "/v1/articles?published_on__gt={day}",
     "/v1/articles?published_on__lte={day}",
     "/v1/articles?published_on__lt={day}",
+    "/v1/articles?published_on__year=2023",
     "/v1/articles?article={article}",
     "/v1/articles?q={common}",
     "/v1/articles?sort=published_on",
@@ -158,6 +159,7 @@ LISTS = [
     "/v1/quotes?said_on__gt={day}",
     "/v1/quotes?said_on__lte={day}",
     "/v1/quotes?said_on__lt={day}",
+    "/v1/quotes?said_on__year=2023",
     "/v1/quotes?event={event}",
     "/v1/quotes?article={article}",
     "/v1/quotes?q={common}",
@@ -186,6 +188,7 @@ LISTS = [
     "/v1/pledges?announced_on__gt={day}",
     "/v1/pledges?announced_on__lte={day}",
     "/v1/pledges?announced_on__lt={day}",
+    "/v1/pledges?announced_on__year=2023",
     "/v1/pledges?article={article}",
     "/v1/pledges?q={common}",
     "/v1/pledges?sort=-announced_on",
@@ -203,6 +206,7 @@ LISTS = [
     "/v1/events?date__gt={day}",
     "/v1/events?date__lte={day}",
     "/v1/events?date__lt={day}",
+    "/v1/events?date__year=2023",
     "/v1/events?article={article}",
     "/v1/events?q={common}",
     "/v1/events?sort=-date",
@@ -423,3 +427,71 @@ async def test_cursor_pages_return_every_row_once_in_order(
         next_url = body["next_url"]
     assert len(expected) > 200
     assert walked == expected
+
+
+# --- Facets ------------------------------------------------------------------------------------------------
+
+
+def facet_plans(db: sqlite3.Connection, statements: list[Statement]) -> list[list[str]]:
+    """The query plan of each facet statement (the GROUP BY ones) the request ran."""
+    grouped = [(sql, parameters) for sql, parameters in statements if "GROUP BY" in sql]
+    assert grouped, "no facet statement was captured"
+    return [[row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", parameters)] for sql, parameters in grouped]
+
+
+async def test_the_speaker_facet_reads_only_an_index(
+    client: httpx.AsyncClient, statements: list[Statement], db: sqlite3.Connection
+) -> None:
+    """`facet=speaker` over every quote counts the entries of the (speaker, said_on) index in its order: no row
+    of the table is read and no sort is needed to group them; only the 31 counts are sorted."""
+    await get(client, "/v1/quotes?facet=speaker&limit=1")
+    (plan,) = facet_plans(db, statements)
+    assert "SCAN quote USING COVERING INDEX ix_quote_speaker_id_said_on" in plan
+    assert "USE TEMP B-TREE FOR GROUP BY" not in plan
+    assert not any(line.startswith("SCAN quote") and "INDEX" not in line for line in plan)
+
+
+async def test_a_filtered_facet_reads_the_filters_index(
+    client: httpx.AsyncClient, statements: list[Statement], db: sqlite3.Connection, sample: dict[str, str]
+) -> None:
+    await get(client, "/v1/quotes?kind=partial&facet=speaker&limit=1")
+    await get(client, f"/v1/quotes?speaker={sample['speaker']}&facet=kind&limit=1")
+    by_kind, by_speaker = facet_plans(db, statements)
+    assert "SEARCH quote USING INDEX ix_quote_kind_said_on (kind=?)" in by_kind
+    assert "SEARCH quote USING INDEX ix_quote_speaker_id_said_on (speaker_id=?)" in by_speaker
+
+
+async def test_a_facet_with_more_values_lists_the_top_30(client: httpx.AsyncClient, db: sqlite3.Connection) -> None:
+    """By count, most first, then by value; `truncated` when there are more; labels are the entities' names."""
+    facet = (await get(client, "/v1/quotes?facet=speaker&limit=1")).json()["facets"]["speaker"]
+    expected = db.execute(
+        "SELECT speaker_id, count(*), entity.name FROM quote JOIN entity ON entity.id = speaker_id "
+        "GROUP BY speaker_id ORDER BY count(*) DESC, speaker_id LIMIT 30"
+    ).fetchall()
+    assert one(db, "SELECT count(DISTINCT speaker_id) FROM quote") > 30
+    assert [(v["value"], v["count"], v["label"]) for v in facet["values"]] == [tuple(row) for row in expected]
+    assert facet["truncated"] is True
+    counts = [v["count"] for v in facet["values"]]
+    assert len(set(counts)) < len(counts)  # ties, broken by value
+
+
+@pytest.mark.sqlite_only("SQLite's progress-handler budget; PostgreSQL's statement_timeout: test_postgres.py")
+async def test_a_facet_over_the_budget_is_left_out_and_the_page_served(
+    client: httpx.AsyncClient, scale_app: FastAPI
+) -> None:
+    """With no time at all, SQLite interrupts a statement at its first progress check (1000 virtual machine
+    instructions): the page of one quote finishes before it, counting thousands does not (under a filter no other
+    test counts, so nothing is cached). The page is still a 200 with the facets named in `facets_timed_out`; with
+    the budget back they are counted (a count that timed out is not cached)."""
+    budget = scale_app.state.database.budget
+    seconds, budget.seconds = budget.seconds, 0
+    try:
+        response = await get(client, "/v1/quotes?kind=indirect&facet=mentions,speaker&limit=1")
+    finally:
+        budget.seconds = seconds
+    page = response.json()
+    assert len(page["data"]) == 1
+    assert page["facets"] == {}
+    assert page["facets_timed_out"] == ["mentions", "speaker"]
+    again = (await get(client, "/v1/quotes?kind=indirect&facet=mentions,speaker&limit=1")).json()
+    assert list(again["facets"]) == ["mentions", "speaker"] and again["facets_timed_out"] == []

@@ -596,6 +596,18 @@ export interface components {
              */
             data: (components["schemas"]["ArticlePublic"] | components["schemas"]["ArticlePublicFields"])[];
             /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("publisher" | "language" | "year")[] | null;
+            /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
              */
@@ -940,6 +952,18 @@ export interface components {
              */
             data: (components["schemas"]["EntityPublic"] | components["schemas"]["EntityPublicFields"])[];
             /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("article" | "type" | "country_code")[] | null;
+            /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
              */
@@ -1066,6 +1090,18 @@ export interface components {
              * @description The items of this page.
              */
             data: (components["schemas"]["EventPublic"] | components["schemas"]["EventPublicFields"])[];
+            /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("article" | "type" | "participant" | "location" | "status" | "year")[] | null;
             /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
@@ -1236,6 +1272,42 @@ export interface components {
         };
         /** @enum {string} */
         EvidenceRole: "title" | "publisher" | "published_on" | "text" | "attribution" | "said_on" | "amount" | "purpose" | "announced_on" | "initiative" | "date" | "support";
+        /** Facet */
+        Facet: {
+            /**
+             * Truncated
+             * @description Whether more values have matching items than are listed.
+             */
+            truncated: boolean;
+            /**
+             * Values
+             * @description The most frequent values, at most 30: by count, most first, then by value.
+             */
+            values: components["schemas"]["FacetValue"][];
+        };
+        /** FacetValue */
+        FacetValue: {
+            /**
+             * Count
+             * @description How many of the matching items have this value (an item with several values counts once for each).
+             */
+            count: number;
+            /**
+             * Label
+             * @description What to show for it: the entity's name, the article's or event's title, else the value itself.
+             */
+            label: string;
+            /**
+             * Url
+             * @description This list with the request's parameters and this value's filter (no cursor): `count=true` on it gives `total` equal to `count`.
+             */
+            url: string;
+            /**
+             * Value
+             * @description The value, as its filter takes it: an id, a code, a vocabulary word or a year.
+             */
+            value: string;
+        };
         /** @enum {string} */
         FactType: "article" | "entity" | "quote" | "pledge" | "event";
         /**
@@ -1291,6 +1363,18 @@ export interface components {
              * @description The items of this page.
              */
             data: (components["schemas"]["MentionPublic"] | components["schemas"]["MentionPublicFields"])[];
+            /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("article" | "entity")[] | null;
             /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
@@ -1466,6 +1550,18 @@ export interface components {
              */
             data: (components["schemas"]["PledgePublic"] | components["schemas"]["PledgePublicFields"])[];
             /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("article" | "donor" | "recipient" | "announced_by" | "status" | "currency" | "year")[] | null;
+            /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
              */
@@ -1626,6 +1722,18 @@ export interface components {
              * @description The items of this page.
              */
             data: (components["schemas"]["QuotePublic"] | components["schemas"]["QuotePublicFields"])[];
+            /**
+             * Facets
+             * @description For `facet=`: each facet asked for that finished within the time budget, by name.
+             */
+            facets?: {
+                [key: string]: components["schemas"]["Facet"];
+            } | null;
+            /**
+             * Facets Timed Out
+             * @description For `facet=`: the facets asked for that ran over the time budget and are left out (empty when none did); asking again, or with a narrower filter, may give them.
+             */
+            facets_timed_out?: ("article" | "speaker" | "kind" | "mentions" | "event" | "year")[] | null;
             /**
              * Next Cursor
              * @description Opaque cursor for the next page; null on the last page.
@@ -2225,6 +2333,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("publisher" | "language" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only articles possibly published on or after this date. */
@@ -2235,6 +2345,8 @@ export interface operations {
                 published_on__lte?: string | null;
                 /** @description Only articles possibly published before this date. */
                 published_on__lt?: string | null;
+                /** @description Only items whose `published_on` lies within this calendar year (its whole date range: a date that could fall in two years is in neither). The facet `year` counts by it. */
+                published_on__year?: number | null;
                 /** @description Only this article. */
                 article?: string | null;
                 /** @description Only articles by this publisher entity id. */
@@ -2833,6 +2945,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("article" | "type" | "country_code")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only entities mentioned in this article. */
@@ -3220,6 +3334,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("article" | "type" | "participant" | "location" | "status" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only events whose date range could be on or after this date. */
@@ -3230,6 +3346,8 @@ export interface operations {
                 date__lte?: string | null;
                 /** @description Only events whose date range could be before this date. */
                 date__lt?: string | null;
+                /** @description Only items whose `date` lies within this calendar year (its whole date range: a date that could fall in two years is in neither). The facet `year` counts by it. */
+                date__year?: number | null;
                 /** @description Only events from this article. */
                 article?: string | null;
                 /** @description Only events of this type. */
@@ -3669,7 +3787,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3680,7 +3798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3797,7 +3915,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: an unknown parameter, a bad value, an unknown sort key, a limit out of range */
+            /** @description Bad Request: an unknown parameter (the closest valid one named), a bad value (an id that is not a slug, in the query or the path), a filter naming an id that does not exist (the closest ids named), an unknown sort key, a limit out of range */
             400: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3808,7 +3926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not Found: no such id or route */
+            /** @description Not Found: no item with the id in the path, no page at the cursor, or no such route */
             404: {
                 headers: {
                     /** @description The request's id: the `X-Request-ID` sent, if it is a sane token, else a new one. Logged with it. */
@@ -3897,6 +4015,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("article" | "entity")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only mentions in this article. */
@@ -4244,6 +4364,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("article" | "donor" | "recipient" | "announced_by" | "status" | "currency" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only pledges possibly announced on or after this date. */
@@ -4254,6 +4376,8 @@ export interface operations {
                 announced_on__lte?: string | null;
                 /** @description Only pledges possibly announced before this date. */
                 announced_on__lt?: string | null;
+                /** @description Only items whose `announced_on` lies within this calendar year (its whole date range: a date that could fall in two years is in neither). The facet `year` counts by it. */
+                announced_on__year?: number | null;
                 /** @description Only pledges from this article. */
                 article?: string | null;
                 /** @description Only pledges given by this entity id. */
@@ -4799,6 +4923,8 @@ export interface operations {
                 count?: boolean;
                 /** @description Every matching item in the list's order, streamed in one response without paging: CSV rows, NDJSON lines, or one JSON page holding them all (`limit` is ignored; at most the server's row cap, given in `X-Row-Cap`). */
                 stream?: boolean;
+                /** @description Count the matching items by each of these fields (comma-separated or repeated): the JSON page gains `facets`, each field's 30 most frequent values with their counts and a `url` that filters by the value. JSON only (a page, or a `stream=true` page of every item): with `format=csv`/`ndjson` it is a 400. */
+                facet?: ("article" | "speaker" | "kind" | "mentions" | "event" | "year")[] | null;
                 /** @description Full-text filter: plain words, case- and accent-insensitive, the last word matched as a prefix. */
                 q?: string | null;
                 /** @description Only quotes possibly said on or after this date. */
@@ -4809,6 +4935,8 @@ export interface operations {
                 said_on__lte?: string | null;
                 /** @description Only quotes possibly said before this date. */
                 said_on__lt?: string | null;
+                /** @description Only items whose `said_on` lies within this calendar year (its whole date range: a date that could fall in two years is in neither). The facet `year` counts by it. */
+                said_on__year?: number | null;
                 /** @description Only quotes from this article. */
                 article?: string | null;
                 /** @description Only quotes said by this entity id. */
