@@ -60,9 +60,9 @@ def open_engine(path: Path, read_only: bool = False) -> Engine:
 # SQLite virtual-machine instructions between two looks at the clock: about every 10-50 µs of query work, so
 # the check costs nothing measurable and a runaway statement is stopped within a fraction of a millisecond.
 PROGRESS_INTERVAL = 1000
-# The same off the event loop (the slow lane), where each look takes the GIL from the event loop's thread: a
-# hundred times less often, about every 1-5 ms, which is precise enough for a budget of seconds.
-LANE_PROGRESS_INTERVAL = 100_000
+# The same off the event loop (the slow lane), where each look takes the GIL from the event loop's thread: ten
+# times less often, about every 0.1-0.5 ms.
+LANE_PROGRESS_INTERVAL = 10_000
 
 
 class QueryBudget:
@@ -97,11 +97,11 @@ class QueryBudget:
         if conn.info["interval"] != interval:
             conn.connection.dbapi_connection.set_progress_handler(conn.info["over"], interval)
             conn.info["interval"] = interval
-        # The full budget is wall-clock time; the inline one is the statement's own CPU time, so a busy machine
-        # that delays a cheap statement does not send it to the slow lane.
+        # The full budget is wall-clock time; the inline one (never longer) is the statement's own CPU time, so a
+        # busy machine that delays a cheap statement does not send it to the slow lane.
         clock = time.monotonic if inline is None else time.thread_time
         conn.info["clock"][0] = clock
-        conn.info["deadline"][0] = clock() + (self.seconds if inline is None else inline)
+        conn.info["deadline"][0] = clock() + (self.seconds if inline is None else min(inline, self.seconds))
 
     def _interrupted(self, context: ExceptionContext) -> None:
         error = context.original_exception
