@@ -350,6 +350,29 @@ async def test_the_next_page_scans_no_large_table(
     assert scans(db, statements) == []
 
 
+OPEN_START = (
+    "a quote with no known first day (stored from 0001-01-01, 15% of the synthetic quotes) makes the longest range "
+    "unbounded: the bound on the earlier end is year 1, a SEARCH in the plan that still reads every row before a match"
+)
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        pytest.param("quote.said_on", marks=pytest.mark.xfail(strict=True, reason=OPEN_START)),
+        "pledge.announced_on",
+        "article.published_on",
+        "event.date",
+    ],
+)
+def test_a_bound_on_a_dates_later_end_skips_the_facts_begun_long_before(db: sqlite3.Connection, span: str) -> None:
+    """What the plans above cannot show: ``said_on__gte=D`` seeks the sort index to D less the longest range of
+    the kind (params.LaterEnd), which skips every fact that began more than that before D only if the longest range
+    is short. A year at most here."""
+    (days,) = db.execute("SELECT days FROM date_span WHERE name = ?", (span,)).fetchone()
+    assert days <= 366
+
+
 async def test_a_page_in_the_middle_uses_an_index(
     client: httpx.AsyncClient, statements: list[Statement], db: sqlite3.Connection
 ) -> None:
