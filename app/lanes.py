@@ -9,12 +9,14 @@ not count); a statement that overruns it is interrupted (``Overtime``), and the 
 request runs again in the slow lane: at most ``slow_lane_threads`` threads, each statement under the full
 ``query_timeout_ms``. SQLite releases the GIL while it steps a statement, so meanwhile the loop goes on serving
 the cheap requests. A request that overran once (same path and query string) goes to the lane directly the next
-time, so a client repeating an expensive request costs the loop one interrupted try, not one per request.
+time, so a client repeating an expensive request costs the loop one interrupted try, not one per request; once it
+runs cheap in the lane (its counts cached since), it goes back to the loop.
 
 On PostgreSQL every request runs in a thread (anyio's default pool): each statement is a network round trip that
 would otherwise block the loop, and the server enforces ``statement_timeout`` itself.
 """
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -62,7 +64,10 @@ class Lanes:
                 self._remember(key)
             finally:
                 INLINE_BUDGET.reset(token)
-        return await self.slow(work)
+        result, cpu_s = await self.slow(partial(_timed, work))
+        if cpu_s < self.inline_budget_s:  # cheap now (say its counts are cached): back to the loop next time
+            self._slow.pop(key, None)
+        return result
 
     async def slow(self, work: Callable[..., T], *args: object) -> T:
         """``work(*args)`` in the slow lane, each statement under the full budget."""
@@ -78,6 +83,13 @@ class Lanes:
         self._slow[key] = None
         if len(self._slow) > self._remembered:
             self._slow.popitem(last=False)
+
+
+def _timed(work: Callable[[], T]) -> tuple[T, float]:
+    """``work()`` and the CPU time it took on this thread."""
+    start = time.thread_time()
+    result = work()
+    return result, time.thread_time() - start
 
 
 async def served(request: Request, work: Callable[[], T]) -> T:
