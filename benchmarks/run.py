@@ -317,6 +317,11 @@ def wrk(url: str, seconds: int, header: str | None) -> dict[str, Any]:
     if header:
         command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    return wrk_figures(out)
+
+
+def wrk_figures(out: str) -> dict[str, Any]:
+    """What a ``wrk --latency`` run printed: requests, rate, latency percentiles, errors."""
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.MULTILINE))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

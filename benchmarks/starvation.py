@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DATA, server, start, stop, warm, wrk
+from run import DATA, server, start, stop, warm, wrk, wrk_figures
 
 # The most expensive valid request of each list at 1M synthetic quotes (issue 9): a range that matches nothing
 # walks a whole index; a common word; a one-letter prefix.
@@ -39,15 +39,14 @@ def busiest_entity(db: Path) -> str:
 
 
 def attack(url: str, clients: int, seconds: int) -> subprocess.Popen[str]:
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s", url]
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s", url]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def attack_result(process: subprocess.Popen[str]) -> dict[str, int]:
     out, _ = process.communicate(timeout=120)
-    requests = int(out.split(" requests in")[0].split()[-1]) if " requests in" in out else 0
-    non_ok = int(out.split("Non-2xx or 3xx responses:")[1].split()[0]) if "Non-2xx" in out else 0
-    return {"requests": requests, "non_2xx": non_ok}
+    figures = wrk_figures(out)
+    return {"requests": figures["requests"], "non_2xx": figures["non_2xx_3xx"]}
 
 
 def main() -> int:
