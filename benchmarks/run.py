@@ -1,10 +1,14 @@
-"""`make bench`: our API against Datasette serving the same SQLite file, and against a bare ceiling.
+"""`make bench`: our API against Datasette serving the same SQLite file at its best, the floor and a ceiling.
 
 One run builds (or reuses) synthetic databases of 1k and 1M quotes in ``data/bench/``, then, one server at a
 time and each under the same ``uvicorn --host 127.0.0.1 --workers 1 --no-access-log``, drives equivalent URLs
 with ``wrk -t2 -c32`` (warm-up, then a measured run), over several rounds with the order of the servers rotated.
-It writes ``benchmarks/results/<date>-<commit>.md`` (and ``latest.md``), the raw figures as JSON, and a chart
-of the ratios (PNG, drawn by ``chart.py`` in ``.venv-bench``).
+The servers: ours; Datasette configured as a performance-minded user would (``DATASETTE_BEST``: no count, no
+facets, no suggestions, bare arrays without our stored columns; search as a canned FTS5 query), and, as a
+labelled extra, Datasette's default table JSON; the floor (``floor.py``: the very statements our API runs, with
+raw ``sqlite3`` and nothing else); the ceiling (``ceiling.py``: a fixed body). Then the starvation scenario of
+``starvation.py`` on the largest database. It writes ``benchmarks/results/<date>-<commit>.md`` (and
+``latest.md``), the raw figures as JSON, and a chart of the ratios (PNG, drawn by ``chart.py`` in ``.venv-bench``).
 
 Run with the app's environment (``.venv/bin/python benchmarks/run.py [--quick]``); Datasette and matplotlib
 come from ``.venv-bench`` (``make bench`` installs both, and Debian's wrk).
@@ -21,7 +25,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
@@ -62,6 +65,11 @@ class Mode:
 FULL = Mode(rounds=3, warmup=3, measure=10, drain=30, startups=3)
 QUICK = Mode(rounds=1, warmup=1, measure=5, drain=15, startups=1)
 
+# Datasette at its best on a table page: no count of the filtered rows, no facets or facet suggestions, a bare JSON
+# array, and without our two stored columns (each fact's rendered JSON and CSV row), which it would otherwise read
+# and send with every row. Its search is the canned query a Datasette user would save (``datasette_app.SEARCH``).
+DATASETTE_BEST = "_shape=array&_nocount=1&_nofacet=1&_nosuggest=1&_nocol=doc&_nocol=csv"
+
 
 @dataclass
 class Scenario:
@@ -73,7 +81,7 @@ class Scenario:
 
 @dataclass
 class Measurement:
-    target: str  # ours, datasette, ceiling
+    target: str  # ours, floor, datasette (at its best), datasette_default, ceiling
     size: str | None
     workers: int
     scenario: str
@@ -159,17 +167,75 @@ def scenarios(path: Path, size: str) -> dict[str, dict[str, Scenario]]:
         "f": Scenario("f", f"type-ahead prefix '{PREFIX}', 50", f"/v1/search?q={PREFIX}&limit=50"),
     }
     table = f"/{name}/quote.json?_sort=said_on_earliest&_size=50"
-    datasette = {
+    best = {
+        "a": Scenario("a", ours["a"].title, f"/{name}/quote.json?speaker_id={speaker}&_sort=said_on_earliest&_size=50"),
+        "b": Scenario("b", ours["b"].title, f"{table}&_next={urlquote(token)}"),
+        "c": Scenario("c", ours["c"].title, f"/{name}/search.json?q={COMMON_WORD}"),
+        "d": Scenario("d", ours["d"].title, f"/{name}/entity/{speaker}.json"),
+        "f": Scenario("f", ours["f"].title, f"/{name}/search.json?q={PREFIX}*"),
+    }
+    for key, scenario in best.items():
+        scenario.path += ("&" if "?" in scenario.path else "?") + ("_shape=array" if key in "cdf" else DATASETTE_BEST)
+    default = {
         "a": Scenario("a", ours["a"].title, f"/{name}/quote.json?speaker_id={speaker}&_sort=said_on_earliest&_size=50"),
         "b": Scenario("b", ours["b"].title, f"{table}&_next={urlquote(token)}"),
         "c": Scenario("c", ours["c"].title, f"/{name}/search_index.json?_search={COMMON_WORD}&_size=50"),
-        "d": Scenario("d", ours["d"].title, f"/{name}/entity/{speaker}.json"),
         "f": Scenario("f", ours["f"].title, f"/{name}/search_index.json?_search={PREFIX}*&_searchmode=raw&_size=50"),
     }
-    return {"ours": ours, "datasette": datasette}
+    floor = {key: Scenario(key, s.title, s.path) for key, s in ours.items() if key != "e"}
+    return {"ours": ours, "floor": floor, "datasette": best, "datasette_default": default}
 
 
 CEILING = {"fixed": Scenario("fixed", "fixed 5 KB JSON body", "/")}
+
+
+def record_statements(path: Path, size: str, floor: dict[str, Scenario]) -> Path:
+    """The SQL statements (with their parameters) our app runs for each of ``floor``'s URLs, for ``floor.py``.
+
+    Recorded in this process through SQLAlchemy's ``before_cursor_execute`` on the app serving ``path``; each URL's
+    second request is the one kept, so that what a first request fills (a cached count) is not replayed.
+    """
+    import asyncio
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from app.main import create_app
+    from app.settings import get_settings
+
+    recorded: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        recorded.append((statement, list(parameters) if isinstance(parameters, tuple | list) else parameters))
+
+    async def run() -> dict[str, Any]:
+        app = create_app()
+        found = {}
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                for scenario in floor.values():
+                    for _ in range(2):
+                        recorded.clear()
+                        response = await client.get(scenario.path)
+                        assert response.status_code == 200, f"{scenario.path}: {response.status_code}"
+                    found[scenario.path] = list(recorded)
+        return found
+
+    saved = {k: os.environ.get(k) for k in ("ARTICLE_FACTS_DB", "ARTICLE_FACTS_LOG_LEVEL")}
+    os.environ.update(ARTICLE_FACTS_DB=str(path), ARTICLE_FACTS_LOG_LEVEL="WARNING")
+    get_settings.cache_clear()
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        found = asyncio.run(run())
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        get_settings.cache_clear()
+    out = DATA / f"floor-{size}.json"
+    out.write_text(json.dumps(found, default=str))
+    return out
 
 
 # --- Servers -------------------------------------------------------------------------------------------------
@@ -189,15 +255,24 @@ def server(target: str, size: str | None, path: Path | None, workers: int = 1) -
         env["ARTICLE_FACTS_DB"] = str(path)
         # Our own JSON access log (one line per request at INFO) off, as uvicorn's is for every server here.
         env["ARTICLE_FACTS_LOG_LEVEL"] = "WARNING"
-    elif target == "datasette":
+    elif target in ("datasette", "datasette_default"):
         command = [str(BENCH_BIN / "uvicorn"), "datasette_app:create", "--factory", "--app-dir", "benchmarks", *flags]
         env["BENCH_DB"] = str(path)
+    elif target == "floor":
+        command = [str(APP_BIN / "uvicorn"), "floor:create", "--factory", "--app-dir", "benchmarks", *flags]
+        env["BENCH_DB"], env["BENCH_FLOOR"] = str(path), str(DATA / f"floor-{size}.json")
     else:
         command = [str(APP_BIN / "uvicorn"), "ceiling:app", "--app-dir", "benchmarks", *flags]
     return Server(target, size, workers, command, env)
 
 
-READY = {"ours": "/healthz", "datasette": "/-/versions.json", "ceiling": "/"}
+READY = {
+    "ours": "/healthz",
+    "datasette": "/-/versions.json",
+    "datasette_default": "/-/versions.json",
+    "floor": "/healthz",
+    "ceiling": "/",
+}
 
 
 def start(srv: Server) -> None:
@@ -291,7 +366,9 @@ def rows_in(target: str, body: Any, path: str) -> tuple[int, str | None]:
     if target == "ours":
         data = body.get("data", [body])
         return len(data), data[0]["id"] if data else None
-    data = body["rows"]
+    if target == "floor":
+        return len(body["data"]), None
+    data = body if isinstance(body, list) else body["rows"]
     first = data[0] if data else None
     first_id = (first.get("id") if isinstance(first, dict) else first[0]) if first else None
     return len(data), first_id
@@ -422,29 +499,28 @@ def run_server(
 
 
 def startup_time(path: Path) -> float:
-    """Seconds from starting `article-facts serve` on an existing database to its first 200 on /healthz."""
+    """Seconds from starting the app's worker (as measured here) on an existing database to its first 200 on
+    /healthz. Not through `article-facts serve`: the synthetic databases have no bulk download (the data package,
+    built by `load`), so serve would rebuild them from seeds first."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as seeds:  # no seeds: serve must use the database as it is
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [str(APP_BIN / "article-facts"), "serve", "--db", str(path), "--seeds", seeds, "--port", str(port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                        return time.perf_counter() - started
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.perf_counter() - started > 120:
-                    raise RuntimeError("article-facts serve did not answer /healthz")
-                time.sleep(0.02)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
+    srv = server("ours", "startup", path)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*srv.command, "--port", str(port)], cwd=ROOT, env=srv.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.perf_counter() - started > 120:
+                raise RuntimeError("the app did not answer /healthz")
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
 
 
 # --- The run -------------------------------------------------------------------------------------------------
@@ -453,8 +529,12 @@ def startup_time(path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round of short runs, for development")
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES), help="databases to measure")
+    parser.add_argument("--rounds", type=int, help="rounds (default: 3, or 1 with --quick)")
     args = parser.parse_args()
     mode = QUICK if args.quick else FULL
+    if args.rounds:
+        mode = Mode(**{**asdict(mode), "rounds": args.rounds})
     for tool in ("wrk",):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is missing: `make bench` installs it (apt-get install wrk)")
@@ -463,9 +543,13 @@ def main() -> int:
 
     started_at = datetime.now(UTC)
     load_before = os.getloadavg()
-    databases = {size: database(size) for size in SIZES}
+    databases = {size: database(size) for size in args.sizes}
     urls = {size: scenarios(path, size) for size, (path, _) in databases.items()}
-    targets = [("ceiling", None)] + [(t, size) for size in SIZES for t in ("ours", "datasette")]
+    for size, (path, _) in databases.items():
+        record_statements(path, size, urls[size]["floor"])
+    servers = ("ours", "floor", "datasette", "datasette_default")
+    targets = [("ceiling", None)] + [(t, size) for size in databases for t in servers]
+    largest = args.sizes[-1]
 
     measurements: list[Measurement] = []
     checks: dict[str, Any] = {}
@@ -481,14 +565,18 @@ def main() -> int:
             measurements += run_server(srv, scenario_urls, mode, round_no + 1, checks)
             memory_at[f"{target}@{size or '-'}/w1"] = srv.memory
 
-    print("two workers, 1M:", file=sys.stderr)
+    print(f"two workers, {largest}:", file=sys.stderr)
     for target in ("ours", "datasette"):
-        srv = server(target, "1M", databases["1M"][0], workers=2)
-        subset = {k: v for k, v in urls["1M"][target].items() if k in ("a", "b", "c")}
+        srv = server(target, largest, databases[largest][0], workers=2)
+        subset = {k: v for k, v in urls[largest][target].items() if k in ("a", "b", "c")}
         measurements += run_server(srv, subset, mode, 1, checks)
-        memory_at[f"{target}@1M/w2"] = srv.memory
+        memory_at[f"{target}@{largest}/w2"] = srv.memory
 
-    startups = [round(startup_time(databases["1M"][0]), 3) for _ in range(mode.startups)]
+    from starvation import starvation  # beside this file; it imports this module
+
+    print(f"starvation, {largest}:", file=sys.stderr)
+    starved = starvation(databases[largest][0], mode.measure)
+    startups = [round(startup_time(databases[largest][0]), 3) for _ in range(mode.startups)]
     results = {
         "started_at": started_at.isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
@@ -505,6 +593,7 @@ def main() -> int:
         "memory": memory_at,
         "startup_seconds": startups,
         "measurements": [asdict(m) for m in measurements],
+        "starvation": {"size": largest, "rows": starved},
     }
     write(results)
     return 0
@@ -538,7 +627,7 @@ def commit() -> dict[str, Any]:
 
 
 def commands(databases: dict[str, tuple[Path, dict[str, Any]]]) -> dict[str, str]:
-    db = databases["1M"][0].relative_to(ROOT)
+    db = list(databases.values())[-1][0].relative_to(ROOT)
     flags = " ".join([*UVICORN_FLAGS, "--workers", "1", "--port", "PORT"])
     return {
         "ours": f"ARTICLE_FACTS_DB={db} ARTICLE_FACTS_LOG_LEVEL=WARNING .venv/bin/uvicorn app.main:create_app "
@@ -546,8 +635,10 @@ def commands(databases: dict[str, tuple[Path, dict[str, Any]]]) -> dict[str, str
         "datasette": f"BENCH_DB={db} .venv-bench/bin/uvicorn datasette_app:create --factory --app-dir benchmarks "
         + flags,
         "ceiling": f".venv/bin/uvicorn ceiling:app --app-dir benchmarks {flags}",
+        "floor": f"BENCH_DB={db} BENCH_FLOOR=data/bench/floor-SIZE.json .venv/bin/uvicorn floor:create --factory "
+        f"--app-dir benchmarks {flags}",
         "load": f"wrk -t{THREADS} -c{CONNECTIONS} -dSECONDSs --latency --timeout 10s [-H 'If-None-Match: ETAG'] URL",
-        "startup": f".venv/bin/article-facts serve --db {db} --seeds EMPTY_DIR --port PORT",
+        "startup": "the command of ours, timed from its start to the first 200 on /healthz",
         "databases": ".venv/bin/python -m tools.synth --quotes N --seed 0 --db data/bench/synth-<size>.sqlite3",
     }
 

@@ -49,43 +49,55 @@ def attack_result(process: subprocess.Popen[str]) -> dict[str, int]:
     return {"requests": figures["requests"], "non_2xx": figures["non_2xx_3xx"]}
 
 
+def starvation(db: Path, seconds: int, checkout: Path | None = None) -> list[dict[str, Any]]:
+    """The cheap request alone, then while 2 and 8 clients repeat each expensive one: a row per case."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    srv = server("ours", "starvation", db.resolve())
+    if checkout:
+        srv.command += ["--app-dir", str(checkout.resolve())]
+    start(srv)
+    rows: list[dict[str, Any]] = []
+    try:
+        cheap = f"{srv.base}/v1/entities/{busiest_entity(db)}"
+        warm(cheap, 2, None)
+        alone = wrk(cheap, seconds, None)
+        rows.append({"case": "cheap request alone", "clients": 0, **alone, "share": 1.0})
+        for name, path in EXPENSIVE.items():
+            for clients in (2, 8):
+                attackers = attack(srv.base + path, clients, seconds + 2)
+                time.sleep(1)
+                measured = wrk(cheap, seconds, None)
+                hits = attack_result(attackers)
+                share = measured["rps"] / alone["rps"]
+                rows.append({"case": name, "clients": clients, **measured, "share": share, "expensive": hits})
+    finally:
+        stop(srv)
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> list[str]:
+    """The rows as a Markdown table."""
+    lines = [
+        "| While clients repeat | clients | cheap req/s | share of alone | cheap p99 ms "
+        "| expensive: answers, non-2xx |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        hits = row.get("expensive", {"requests": "", "non_2xx": ""})
+        lines.append(
+            f"| {row['case']} | {row['clients']} | {row['rps']:.0f} | {row['share']:.2f} | {row['p99_ms']:.1f} "
+            f"| {hits['requests']}, {hits['non_2xx']} |"
+        )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--checkout", type=Path, help="serve the app of this checkout (default: this one)")
     args = parser.parse_args()
-    DATA.mkdir(parents=True, exist_ok=True)
-    srv = server("ours", "starvation", args.db.resolve())
-    if args.checkout:
-        srv.command += ["--app-dir", str(args.checkout.resolve())]
-    start(srv)
-    rows: list[dict[str, Any]] = []
-    try:
-        cheap = f"{srv.base}/v1/entities/{busiest_entity(args.db)}"
-        warm(cheap, 2, None)
-        alone = wrk(cheap, args.seconds, None)
-        rows.append({"case": "cheap request alone", "clients": 0, **alone, "share": 1.0})
-        for name, path in EXPENSIVE.items():
-            for clients in (2, 8):
-                attackers = attack(srv.base + path, clients, args.seconds + 2)
-                time.sleep(1)
-                measured = wrk(cheap, args.seconds, None)
-                hits = attack_result(attackers)
-                share = measured["rps"] / alone["rps"]
-                rows.append({"case": name, "clients": clients, **measured, "share": share, "expensive": hits})
-    finally:
-        stop(srv)
-    print(
-        "| While clients repeat | clients | cheap req/s | share of alone | cheap p99 ms | expensive: answers, non-2xx |"
-    )
-    print("| --- | --- | --- | --- | --- | --- |")
-    for row in rows:
-        hits = row.get("expensive", {"requests": "", "non_2xx": ""})
-        print(
-            f"| {row['case']} | {row['clients']} | {row['rps']:.0f} | {row['share']:.2f} | {row['p99_ms']:.1f} "
-            f"| {hits['requests']}, {hits['non_2xx']} |"
-        )
+    print("\n".join(table(starvation(args.db, args.seconds, args.checkout))))
     return 0
 
 
