@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.drafting import draft
 from app.drafting.find import sentences
-from app.drafting.when import date_phrases
+from app.drafting.when import Anchor, date_phrases
+from app.drafting.write import registry_of
 from app.seeds import compile_seeds
 from tests.conftest import SEEDS
 from tools.draft_eval import Scores, score
@@ -142,3 +144,58 @@ def test_date_phrases_are_resolved_by_the_documented_rules(
     text: str, expected: list[tuple[str, str | None, str | None, date | None, date]]
 ) -> None:
     assert resolve(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Talks resumed on 3 March 2022.", [("3 March 2022", "2022-03-03", "day")]),
+        ("Talks resumed on March 3.", [("March 3", "2022-03-03", "day")]),  # the latest 3 March by publication
+        ("Talks will resume on March 3.", [("March 3", "2023-03-03", "day")]),
+        ("Talks resumed in February 2022.", [("February 2022", "2022-02", "month")]),
+        ("Talks resumed in 2021.", [("2021", "2021", "year")]),
+        (
+            "It is one year since the invasion on 24 February 2022.",
+            [("one year since", "2022-02-24", "day"), ("24 February 2022", "2022-02-24", "day")],
+        ),
+        (  # a day written in X that the count does not allow is another X: the count's days stay
+            "It is one year since the invasion on 24 February 2020.",
+            [("one year since", None, None), ("24 February 2020", "2020-02-24", "day")],
+        ),
+    ],
+)
+def test_days_written_out_are_dates_and_anchor_a_count(
+    text: str, expected: list[tuple[str, str | None, str | None]]
+) -> None:
+    assert [phrase[:3] for phrase in resolve(text)] == expected
+
+
+INVASION = Anchor(
+    "russia-invasion-of-ukraine-2022",
+    ("Russia's full-scale invasion of Ukraine", "launched a full-scale invasion of Ukraine"),
+    date(2022, 2, 24),
+)
+
+
+@pytest.mark.parametrize(
+    ("anchors", "expected"),
+    [
+        ((), [("Days after the anniversary of the invasion", "2023-02"), ("one year since", None)]),
+        ((INVASION,), [("Days after the anniversary of the invasion", "2023-02-24"), ("one year since", "2022-02-24")]),
+        (  # two known events the words could name: not for a draft to choose
+            (INVASION, Anchor("crimea-invasion", ("the invasion of Crimea",), date(2014, 2, 27))),
+            [("Days after the anniversary of the invasion", "2023-02"), ("one year since", "2022-02-24")],
+        ),
+    ],
+)
+def test_an_event_another_article_dates_anchors_since_after_and_anniversary(
+    anchors: tuple[Anchor, ...], expected: list[tuple[str, str | None]]
+) -> None:
+    """The fixture's first article, as if another article already recorded the invasion's day: "one year since
+    Russia launched a full-scale invasion of Ukraine" names it by its evidence text, "the anniversary of the
+    invasion" by its title's word (unless another known event has that word too)."""
+    article = SEEDS / "articles" / "mt-2023-02-28-blinken-central-asia"
+    raw = (article / "article.txt").read_text(encoding="utf-8")
+    drafted = draft(raw, "x", date(2023, 2, 28), registry_of(SEEDS), "the-moscow-times", set(), anchors)
+    found = {drafted.text.text[p.start : p.end]: p.value for p in drafted.dates}
+    assert [(phrase, found[phrase]) for phrase, _ in expected] == expected

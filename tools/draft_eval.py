@@ -24,7 +24,7 @@ from typing import Any
 
 from app import dates
 from app.drafting import Draft, draft
-from app.drafting.write import date_of, event_date, ids_in, registry_of
+from app.drafting.write import anchors_of, date_of, event_date, ids_in, registry_of
 from app.evidence import fold
 from app.models import Article, Event, EventParticipant, Evidence, Mention, Pledge, Quote
 from app.seeds import compile_seeds
@@ -78,7 +78,8 @@ def drafts_of(root: Path) -> tuple[list[Any], dict[str, Draft]]:
         taken = ids_in(root) - ids_in(root / "articles" / article.id)  # as if the article were new
         raw = (root / "articles" / article.id / "article.txt").read_text(encoding="utf-8")
         published = date.fromisoformat(article.published_on["value"])
-        drafts[article.id] = draft(raw, article.id, published, registry, article.publisher_id, taken)
+        anchors = anchors_of(dataset.rows, article.id)  # the other articles' events only, as if it were new
+        drafts[article.id] = draft(raw, article.id, published, registry, article.publisher_id, taken, anchors)
     return dataset.rows, drafts
 
 

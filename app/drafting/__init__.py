@@ -77,9 +77,16 @@ def slug(text: str) -> str:
 
 
 def draft(
-    raw: str, article_id: str, published: date, registry: dict[str, EntityIn], publisher: str | None, taken: set[str]
+    raw: str,
+    article_id: str,
+    published: date,
+    registry: dict[str, EntityIn],
+    publisher: str | None,
+    taken: set[str],
+    anchors: tuple[when.Anchor, ...] = (),
 ) -> Draft:
-    """The draft of one article. ``taken``: every id already used in the seeds (a new local entity avoids them)."""
+    """The draft of one article. ``taken``: every id already used in the seeds (a new local entity avoids them);
+    ``anchors``: the dated events other articles record, which its date phrases may count from."""
     text = ArticleText(raw)
     layout = find.layout(raw)
     first_line = raw.find("\n") if "\n" in raw else len(raw)
@@ -93,7 +100,7 @@ def draft(
     local: dict[str, LocalEntity] = {}
     publisher_id = publisher or _publisher(raw, layout, registry, local, taken)
     quotations = find.quotations(raw, sentence_spans, *layout.body)
-    date_phrases = when.date_phrases(raw, sentence_spans, *layout.body, published)
+    date_phrases = when.date_phrases(raw, sentence_spans, *layout.body, published, anchors)
 
     def in_sentence(at: int) -> when.DatePhrase | None:
         s0, s1 = find.enclosing(sentence_spans, at)

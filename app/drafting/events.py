@@ -131,7 +131,11 @@ def _undated(event: DraftEvent, phrases: list[when.DatePhrase], published: dt.da
     if event.planned:
         event.earliest, event.basis = published + timedelta(days=1), "Planned, with no date phrase: after publication."
         return
-    before = [p.earliest for p in phrases if p.start < event.evidence[0][0] and p.precision == "day" and p.earliest]
+    before = [
+        p.earliest
+        for p in phrases
+        if p.start < event.evidence[0][0] and p.precision == "day" and p.earliest and p.about is None
+    ]
     before = [day for day in before if day <= published]
     event.latest = published
     if before and event.type not in ONGOING:

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from app import dates
 from app.evidence import ArticleText, EvidenceError
+from app.models import Event, Evidence
+from app.seeds import SeedError, compile_seeds
 from app.seeds.lines import read_mapping
 from app.seeds.shapes import EntityIn
 
@@ -222,7 +224,7 @@ def _mention_notes(draft: Draft) -> str:
 
 def _date_notes(draft: Draft) -> str:
     on = f"{draft.published:%a} {draft.published}"
-    lines = [f"# Every date phrase, published {on}, resolved by seeds/README.md's \"Drafted dates\":"]
+    lines = [f'# Every date phrase, published {on}, resolved by seeds/README.md\'s "Drafted dates":']
     for d in draft.dates:
         phrase = draft.text.text[d.start : d.end]
         span = f"{d.value} ({d.precision})" if d.value else f"on or before {d.latest}"
@@ -242,6 +244,20 @@ def registry_of(seeds: Path) -> dict[str, EntityIn]:
             continue
         found[entity.id] = entity
     return found
+
+
+def anchors_of(rows: list[Any], article_id: str) -> tuple[when.Anchor, ...]:
+    """The events of the other articles whose day is known, with their titles and evidence texts: the days a new
+    article's "one year since X" may count from."""
+    texts: dict[str, list[str]] = {}
+    for row in rows:
+        if isinstance(row, Evidence) and row.subject_type == "event" and row.role == "support":
+            texts.setdefault(row.subject_id, []).append(row.text)
+    return tuple(
+        when.Anchor(e.id, (e.title, *texts.get(e.id, [])), e.date_earliest)
+        for e in rows
+        if isinstance(e, Event) and e.article_id != article_id and e.date_earliest == e.date_latest
+    )
 
 
 def ids_in(seeds: Path) -> set[str]:
@@ -270,5 +286,9 @@ def new_article(source: Path, seeds: Path, article_id: str, published_on: str, p
     except UnicodeDecodeError:
         raise ValueError(f"{source} is not UTF-8 text") from None
     taken = ids_in(seeds)
-    result = draft(decoded, article_id, published, registry_of(seeds), publisher, taken)
+    try:
+        anchors = anchors_of(compile_seeds(seeds).rows, article_id)
+    except SeedError:  # a corpus with problems still gets its drafts, without the days its events know
+        anchors = ()
+    result = draft(decoded, article_id, published, registry_of(seeds), publisher, taken, anchors)
     return write(result, raw, folder, taken)
