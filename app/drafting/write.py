@@ -228,6 +228,7 @@ def _date_notes(draft: Draft) -> str:
     for d in draft.dates:
         phrase = draft.text.text[d.start : d.end]
         span = f"{d.value} ({d.precision})" if d.value else f"on or before {d.latest}"
+        span = f"from {d.earliest} to {d.latest}" if d.earliest and not d.value else span
         lines.append(f"#   {phrase!r} at {d.start}: {span}. {d.basis}")
     return "\n".join(lines) + "\n"
 
