@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, 
 
 from app import fts, references
 from app.formats import Format, Representation, negotiate
-from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug
+from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug, sort_columns
 from app.problems import ProblemError, bad_parameter
 from app.resources import Resource
 from app.responses import JSON, json_response
@@ -195,6 +195,12 @@ def parse_sort(resource: Resource, sort: str | None) -> list[tuple[str, bool]]:
     return keys
 
 
+def ordered_by(resource: Resource, sort: list[tuple[str, bool]]) -> list[tuple[Any, bool]]:
+    """The columns the sort orders by, each with its direction (a ``SortKey`` has its own per direction); the
+    cursor holds the last row's value of each."""
+    return [(column, desc) for name, desc in sort for column in sort_columns(resource.sorts[name], desc)]
+
+
 def _sign(resource: str, payload: bytes) -> str:
     key = get_settings().cursor_secret.encode()
     return hmac.new(key, resource.encode() + b"\0" + payload, hashlib.sha256).hexdigest()[:16]
@@ -232,7 +238,7 @@ def decode_cursor(resource: Resource, cursor: str, sort: list[tuple[str, bool]])
         raise not_found from None
     if spec != ",".join(("-" if desc else "") + name for name, desc in sort):
         raise _no_page(f"the cursor is a position in the order `sort={spec}`; keep `sort` as it was")
-    columns = [resource.sorts[name] for name, _ in sort]
+    columns = [column for column, _ in ordered_by(resource, sort)]
     if not isinstance(values, list) or len(values) != len(columns):
         raise not_found
     try:
@@ -330,7 +336,7 @@ def fetch(
     bound, conditions = dict(where.bound), where.conditions
 
     sort = parse_sort(resource, params.sort)
-    columns = [(resource.sorts[name], desc) for name, desc in sort]
+    columns = ordered_by(resource, sort)
     if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
             bound[f"after_{i}"] = value

@@ -183,6 +183,8 @@ class Pledge(SQLModel, table=True):
         Index("ix_pledge_donor_id_announced_on", "donor_id", "announced_on_earliest", "id"),
         Index("ix_pledge_status_announced_on", "status", "announced_on_earliest", "id"),
         Index("ix_pledge_usd_id", "usd", "id"),
+        Index("ix_pledge_usd_sort_id", "usd_sort", "id"),
+        Index("ix_pledge_usd_missing_sort_id", "usd_missing", "usd_sort", "id"),
     )
     id: str = Field(primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
@@ -199,11 +201,20 @@ class Pledge(SQLModel, table=True):
     # equivalent (rate, its day, source, basis) as the API shows it. Null when the ECB publishes no rate for it.
     usd: float | None = None
     usd_equivalent: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # `sort=usd` (resources.SortKey): the amount in US dollars, -1 without one, so that it is never NULL; and 1 for
+    # a pledge without one, which ascending sorts by first so that those come last in both directions.
+    usd_sort: float
+    usd_missing: int
     announced_on: DateObject = Field(sa_type=JSON)
     announced_on_earliest: dt.date
     announced_on_latest: dt.date = Field(index=True)
     doc: str | None = None  # the API's JSON of this fact, rendered at load time (see documents.py)
     csv: str | None = None  # its CSV row (the list\'s columns, app/formats.py), rendered with `doc`
+
+
+def usd_order(usd: float | None) -> dict[str, Any]:
+    """A pledge's ``usd_sort`` and ``usd_missing`` for its ``usd`` (the loader's and the synthetic corpus's)."""
+    return {"usd_sort": -1.0 if usd is None else usd, "usd_missing": int(usd is None)}
 
 
 class PledgeRecipient(SQLModel, table=True):

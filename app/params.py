@@ -248,6 +248,24 @@ def referenced(filter: Filter) -> Any | None:
     return column if column.primary_key else None
 
 
+@dataclass(frozen=True, eq=False)
+class SortKey:
+    """A sort key stored in other columns for each direction. A key that some items lack (a pledge without money
+    has no value in US dollars) cannot sort on its nullable column: a keyset cursor cannot resume after a NULL
+    (``(usd, id) > (NULL, 'x')`` is unknown, not true), and NULL sorts first one way and last the other. Its
+    stored non-null columns put those items last in both directions, each direction in one index."""
+
+    ascending: tuple[Any, ...]
+    descending: tuple[Any, ...]
+
+
+def sort_columns(key: Any, descending: bool) -> tuple[Any, ...]:
+    """The columns a sort key orders by in that direction: a plain column, or a ``SortKey``'s."""
+    if isinstance(key, SortKey):
+        return key.descending if descending else key.ascending
+    return (key,)
+
+
 def filters_of(model: type[BaseModel]) -> dict[str, Filter]:
     """parameter name -> its filter, for every field of ``model`` declared with one."""
     return {

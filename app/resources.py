@@ -48,9 +48,11 @@ from app.params import (
     Lt,
     Lte,
     Slug,
+    SortKey,
     date_range,
     filters_of,
     referenced,
+    sort_columns,
     with_facets,
     with_fields,
 )
@@ -75,7 +77,7 @@ class Resource:
     description: str  # for the docs page
     table: type[SQLModel]
     query: type[ListParams]  # the list's query model; its fields declared with a Filter are the filters
-    sorts: dict[str, Any]  # sort key -> column; "id" is implied
+    sorts: dict[str, Any]  # sort key -> column, or a SortKey (columns per direction); "id" is implied
     default_sort: str
     render: render.Renderer  # rows -> public models, at load time
     model: type[BaseModel]  # the public shape of an item of the list (its JSON, its CSV columns)
@@ -110,7 +112,11 @@ class Resource:
         self.search_column = self.id_column if self.search_column is None else self.search_column
         table = cast(Any, self.table).__table__
         self.columns = [column for column in table.columns if column.key != "csv"]  # a detail is never read as CSV
-        keys = {"id", "doc", *(column.key for column in self.sorts.values())}
+        keys = {
+            "id",
+            "doc",
+            *(c.key for key in self.sorts.values() for d in (False, True) for c in sort_columns(key, d)),
+        }
         self.page_columns = [column for column in self.columns if column.key in keys]
         self.csv_page_columns = [table.c.csv if column.key == "doc" else column for column in self.page_columns]
         self.sorts = {**self.sorts, "id": self.id_column}
@@ -356,6 +362,8 @@ PLEDGES = Resource(
         "announced_on": Pledge.announced_on_earliest,
         "donor": Pledge.donor_id,
         "status": Pledge.status,
+        # What it was worth in US dollars; pledges without money last, both ways (by id, in the sort's direction).
+        "usd": SortKey(ascending=(Pledge.usd_missing, Pledge.usd_sort), descending=(Pledge.usd_sort,)),
     },
     default_sort="announced_on",
     render=render.pledges,

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.listing import encode_cursor, parse_sort
+from app.listing import encode_cursor, ordered_by, parse_sort
 from app.models import (
     MAX_ID_LENGTH,
     MAX_LABEL_LENGTH,
@@ -79,6 +79,36 @@ async def test_cursor_walk_returns_everything_once_in_order(
         assert [key(item) for item in walked] == sorted(key(item) for item in walked)
 
 
+def usd(pledge: dict[str, Any]) -> float | None:
+    money = pledge["amount"]
+    return money["usd"]["amount"] if money is not None and money["usd"] is not None else None
+
+
+def by_usd(pledges: list[dict[str, Any]], descending: bool) -> list[str]:
+    """The documented order of ``sort=usd`` (``-usd``): pledges with a value in US dollars by that value, ties by
+    id, in the sort's direction; then those without one (no money, or no rate), by id in the sort's direction."""
+    priced = sorted((p for p in pledges if usd(p) is not None), key=lambda p: (usd(p), p["id"]))
+    unpriced = sorted(p["id"] for p in pledges if usd(p) is None)
+    if descending:
+        priced.reverse(), unpriced.reverse()
+    return [p["id"] for p in priced] + unpriced
+
+
+@pytest.mark.parametrize("sort", ["usd", "-usd"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+async def test_sort_by_usd_pages_across_the_pledges_without_money(
+    client: httpx.AsyncClient, sort: str, limit: int
+) -> None:
+    """Every pledge exactly once, those without money last in both directions: a page boundary falls between
+    two priced pledges, a priced and an unpriced one, and two unpriced ones along the way."""
+    everything = (await client.get("/v1/pledges?limit=200")).json()["data"]
+    priced = [p for p in everything if usd(p) is not None]
+    assert 0 < len(priced) < len(everything) - 1  # the fixture has both kinds, and two without money at least
+    walked, pages = await walk(client, f"/v1/pledges?limit={limit}&sort={sort}")
+    assert [p["id"] for p in walked] == by_usd(everything, sort.startswith("-"))
+    assert pages == -(-len(everything) // limit)
+
+
 async def test_descending_sort_is_the_reverse_on_unique_keys(client: httpx.AsyncClient) -> None:
     up = (await client.get("/v1/quotes?sort=id&limit=200")).json()["data"]
     down = (await client.get("/v1/quotes?sort=-id&limit=200")).json()["data"]
@@ -121,6 +151,8 @@ def _worst(column: Any) -> Any:
         return date(9999, 12, 31)
     if kind is int:
         return -(2**63)
+    if kind is float:
+        return -2.2250738585072014e-308  # the longest a float is written in JSON
     return WORST_TEXT[column.key]
 
 
@@ -129,5 +161,5 @@ def test_the_longest_cursor_is_within_the_documented_bound(resource: Resource) -
     """Every key in the sort, descending (a `-` each), each holding its longest value: the longest cursor this
     list can issue still has the documented form and length, so a client may always send it back."""
     sort = parse_sort(resource, ",".join("-" + name for name in resource.sorts))
-    cursor = encode_cursor(resource.name, sort, [_worst(resource.sorts[name]) for name, _ in sort])
+    cursor = encode_cursor(resource.name, sort, [_worst(column) for column, _ in ordered_by(resource, sort)])
     assert is_cursor(cursor) and len(cursor) <= MAX_CURSOR_LENGTH, (len(cursor), cursor[:40])

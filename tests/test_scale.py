@@ -194,6 +194,8 @@ LISTS = [
     "/v1/pledges?sort=-announced_on",
     "/v1/pledges?sort=donor",
     "/v1/pledges?sort=-status",
+    "/v1/pledges?sort=usd",
+    "/v1/pledges?sort=-usd",
     "/v1/pledges?sort=-id",
     "/v1/pledges?count=true",
     "/v1/events",

@@ -22,10 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app import dates
 from app.drafting import Draft, draft
-from app.drafting.write import ids_in, registry_of
+from app.drafting.write import anchors_of, date_of, event_date, ids_in, registry_of
 from app.evidence import fold
-from app.models import Article, Event, Evidence, Mention, Pledge, Quote
+from app.models import Article, Event, EventParticipant, Evidence, Mention, Pledge, Quote
 from app.seeds import compile_seeds
 from app.seeds.lines import read_mapping
 
@@ -60,6 +61,11 @@ class Scores:
     dates: Score = field(default_factory=Score)
     dates_consistent: Score = field(default_factory=Score)
     mentions: Score = field(default_factory=Score)
+    events: Score = field(default_factory=Score)
+    event_types: Score = field(default_factory=Score)
+    event_dates: Score = field(default_factory=Score)
+    event_dates_consistent: Score = field(default_factory=Score)
+    event_participants: Score = field(default_factory=Score)
     overridden: Score = field(default_factory=Score)  # curated mentions by override only: not a name match
 
 
@@ -72,7 +78,8 @@ def drafts_of(root: Path) -> tuple[list[Any], dict[str, Draft]]:
         taken = ids_in(root) - ids_in(root / "articles" / article.id)  # as if the article were new
         raw = (root / "articles" / article.id / "article.txt").read_text(encoding="utf-8")
         published = date.fromisoformat(article.published_on["value"])
-        drafts[article.id] = draft(raw, article.id, published, registry, article.publisher_id, taken)
+        anchors = anchors_of(dataset.rows, article.id)  # the other articles' events only, as if it were new
+        drafts[article.id] = draft(raw, article.id, published, registry, article.publisher_id, taken, anchors)
     return dataset.rows, drafts
 
 
@@ -144,6 +151,12 @@ def score(root: Path, scores: Scores) -> None:
                     f"drafted {drafted_dates[span][:2]}"
                 )
 
+        participants = defaultdict(list)
+        for row in rows:
+            if isinstance(row, EventParticipant):
+                participants[row.event_id].append(row.entity_id)
+        score_events(d, [f for f in facts if isinstance(f, Event)], evidence, participants, scores)
+
         # Curated mentions of registry entities by one of their names or aliases: what a draft can find. The rest
         # are curators' overrides ("the capital" is Astana; this "Moscow" is the Russian state), counted apart, and
         # a drafted mention of a span curators overrode is not counted against the draft.
@@ -170,6 +183,64 @@ def score(root: Path, scores: Scores) -> None:
             scores.mentions.notes.append(f"{article_id}: missed {d.text.text[lo:hi]!r} ({eid})")
         for lo, hi, eid in sorted(drafted_mentions - curated_mentions):
             scores.mentions.notes.append(f"{article_id}: extra {d.text.text[lo:hi]!r} ({eid})")
+
+
+def score_events(
+    d: Draft,
+    curated: list[Event],
+    evidence: dict[tuple[str, str], list[Evidence]],
+    participants: dict[str, list[str]],
+    scores: Scores,
+) -> None:
+    """A drafted event is found when one of its evidence spans overlaps one of a curated event's (its evidence or
+    date text), each matched once, the largest overlap first; among those found: the same type, the same date
+    value and precision, and the participants (entity ids) in common."""
+    spans = {e.id: [(r.start, r.end) for r in evidence[("event", e.id)]] for e in curated}
+    overlap = sorted(
+        (
+            (-max(min(b, d1) - max(a, d0) for a, b in spans[c.id] for d0, d1 in drafted.evidence), i, c.id)
+            for i, drafted in enumerate(d.events)
+            for c in curated
+        ),
+    )
+    matched: dict[int, Event] = {}
+    by_id = {e.id: e for e in curated}
+    for size, i, event_id in overlap:
+        if size < 0 and i not in matched and event_id not in {e.id for e in matched.values()}:
+            matched[i] = by_id[event_id]
+    scores.events.curated += len(curated)
+    scores.events.drafted += len(d.events)
+    scores.events.right += len(matched)
+    for event in curated:
+        if event not in matched.values():
+            scores.events.notes.append(f"{d.article_id}: missed {event.id} ({event.type})")
+    for i, drafted in enumerate(d.events):
+        words = d.text.text[drafted.evidence[0][0] : drafted.evidence[0][1]][:50]
+        if i not in matched:
+            scores.events.notes.append(f"{d.article_id}: extra {drafted.type} {words!r}")
+            continue
+        event = matched[i]
+        scores.event_types.add({(i, event.type)}, {(i, drafted.type)})
+        written = date_of(d, drafted.date) if drafted.date else event_date(drafted)
+        value = (written["value"], written.get("precision"))
+        curated_value = (event.date["value"], event.date["precision"])
+        scores.event_dates.add({(i, *curated_value)}, {(i, *value)})
+        lo, hi = bounds(written)
+        inside = lo <= event.date_earliest and event.date_latest <= hi
+        scores.event_dates_consistent.add({i}, {i if inside else -1})
+        if (event.type, curated_value) != (drafted.type, value):
+            scores.event_types.notes.append(
+                f"{d.article_id}: {words!r} is {event.id}: curated {event.type} {curated_value}, "
+                f"drafted {drafted.type} {value}"
+            )
+        scores.event_participants.add({(i, p) for p in participants[event.id]}, {(i, p) for p in drafted.participants})
+
+
+def bounds(written: dict[str, Any]) -> tuple[date, date]:
+    """The days a drafted seed date allows (as the loader reads them: its period unless narrowed)."""
+    first, last = dates.period(written["value"], written["precision"]) if written["value"] else (date.min, date.max)
+    earliest, latest = written.get("earliest"), written.get("latest")
+    return (date.fromisoformat(earliest) if earliest else first, date.fromisoformat(latest) if latest else last)
 
 
 def settled(start: int, end: int, spans: set[tuple[int, int]]) -> bool:

@@ -16,7 +16,8 @@ from app.evidence import ArticleText
 from app.seeds.facts import find_claims, settle_claims
 from app.seeds.shapes import EntityIn
 
-from . import find
+from . import find, when
+from .events import DraftEvent, find_events
 
 TYPES_THAT_GIVE = ("country", "organization", "group")
 # A speaker the article does not name: "a senior diplomat", "the spokesperson", "one official".
@@ -39,7 +40,7 @@ class LocalEntity:
 class DraftQuote:
     quote: find.Quotation
     speaker: str
-    date: find.DatePhrase | None
+    date: when.DatePhrase | None
 
 
 @dataclass
@@ -49,7 +50,7 @@ class DraftPledge:
     announced_by: str | None
     recipients: list[str]
     purpose: tuple[int, int] | None
-    date: find.DatePhrase | None
+    date: when.DatePhrase | None
     previous: bool  # "a previous $25 million": announced before, not new
 
 
@@ -67,7 +68,8 @@ class Draft:
     candidates: Counter[str] = field(default_factory=Counter)
     quotes: list[DraftQuote] = field(default_factory=list)
     pledges: list[DraftPledge] = field(default_factory=list)
-    dates: list[find.DatePhrase] = field(default_factory=list)
+    dates: list[when.DatePhrase] = field(default_factory=list)
+    events: list[DraftEvent] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -75,9 +77,16 @@ def slug(text: str) -> str:
 
 
 def draft(
-    raw: str, article_id: str, published: date, registry: dict[str, EntityIn], publisher: str | None, taken: set[str]
+    raw: str,
+    article_id: str,
+    published: date,
+    registry: dict[str, EntityIn],
+    publisher: str | None,
+    taken: set[str],
+    anchors: tuple[when.Anchor, ...] = (),
 ) -> Draft:
-    """The draft of one article. ``taken``: every id already used in the seeds (a new local entity avoids them)."""
+    """The draft of one article. ``taken``: every id already used in the seeds (a new local entity avoids them);
+    ``anchors``: the dated events other articles record, which its date phrases may count from."""
     text = ArticleText(raw)
     layout = find.layout(raw)
     first_line = raw.find("\n") if "\n" in raw else len(raw)
@@ -91,11 +100,12 @@ def draft(
     local: dict[str, LocalEntity] = {}
     publisher_id = publisher or _publisher(raw, layout, registry, local, taken)
     quotations = find.quotations(raw, sentence_spans, *layout.body)
-    date_phrases = find.date_phrases(raw, sentence_spans, *layout.body, published)
+    date_phrases = when.date_phrases(raw, sentence_spans, *layout.body, published, anchors)
 
-    def in_sentence(at: int) -> find.DatePhrase | None:
+    def in_sentence(at: int) -> when.DatePhrase | None:
         s0, s1 = find.enclosing(sentence_spans, at)
-        return next((d for d in date_phrases if s0 <= d.start < s1), None)
+        # Not a phrase that dates something it names ("one year since the invasion" dates the invasion).
+        return next((d for d in date_phrases if s0 <= d.start < s1 and d.about is None), None)
 
     speakers: list[str] = []
     for q in quotations:
@@ -124,13 +134,16 @@ def draft(
     result.quotes = [DraftQuote(q, who, in_sentence(q.start)) for q, who in zip(quotations, speakers, strict=True)]
     result.pledges = pledges
     result.dates = date_phrases
+    result.events = find_events(
+        raw, sentence_spans, *layout.body, date_phrases, mentions, types, publisher_id, published
+    )
     return result
 
 
 NEAR = 40  # characters between an amount and its date phrase ("$25 million announced in September")
 
 
-def _gap(amount: find.Amount, phrase: find.DatePhrase) -> int:
+def _gap(amount: find.Amount, phrase: when.DatePhrase) -> int:
     return phrase.start - amount.end if phrase.start >= amount.end else amount.start - phrase.end
 
 

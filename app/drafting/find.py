@@ -5,7 +5,6 @@ writer can turn them into evidence refs; nothing here knows the registry."""
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 
 from app import dates
 from app.evidence import ArticleText
@@ -164,51 +163,6 @@ def _attribution(text: str, sentence: tuple[int, int], open_at: int, close_at: i
     while b0 < b1 and text[b0] in " ,":
         b0 += 1
     return (b0, b1) if b0 < b1 else None
-
-
-# --- Date phrases --------------------------------------------------------------------------------------------
-
-_WEEKDAYS = "|".join(d.capitalize() for d in dates.WEEKDAYS)
-_MONTHS = "|".join(dates.MONTHS)
-DATE_PHRASE = re.compile(
-    rf"\b(?:(?:on|last) (?:{_WEEKDAYS})|(?:earlier|later) this (?:week|month|year)|later in the week"
-    rf"|(?:this|last|next) (?:week|month|year)|in (?:{_MONTHS})(?! \d)|yesterday|today|tomorrow|recent(?:ly)?)\b",
-    re.IGNORECASE,
-)
-FUTURE = re.compile(r"\b(?:will|would|shall|plans?|planned|expected|is to|are to|due|scheduled|next)\b")
-
-
-@dataclass(frozen=True)
-class DatePhrase:
-    start: int
-    end: int
-    value: str | None
-    precision: str | None
-    earliest: date | None
-    latest: date
-    basis: str
-
-
-def date_phrases(
-    text: str, sentence_spans: list[tuple[int, int]], lo: int, hi: int, published: date
-) -> list[DatePhrase]:
-    """Each relative date phrase resolved by the rules of ``app.dates.relative``; "in <month>" in a sentence about
-    the future is the next such month instead of the last one."""
-    found = []
-    for m in DATE_PHRASE.finditer(text, lo, hi):
-        value, precision, earliest, latest, basis = dates.relative(m[0], published)
-        s0, s1 = enclosing(sentence_spans, m.start())
-        if m[0].lower().startswith("in ") and FUTURE.search(text, s0, s1):
-            number = dates.MONTHS.index(m[0][3:].strip().capitalize()) + 1
-            year = published.year if number > published.month else published.year + 1
-            value, precision = f"{year}-{number:02d}", "month"
-            earliest, latest = dates.period(value, "month")
-            basis = (
-                f"The first {earliest:%B} after publication (published {published:%a} {published}): its sentence "
-                "speaks of the future."
-            )
-        found.append(DatePhrase(m.start(), m.end(), value, precision, earliest, latest, basis))
-    return found
 
 
 # --- Proper nouns --------------------------------------------------------------------------------------------

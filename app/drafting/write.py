@@ -11,10 +11,13 @@ from pydantic import ValidationError
 
 from app import dates
 from app.evidence import ArticleText, EvidenceError
+from app.models import Event, Evidence
+from app.seeds import SeedError, compile_seeds
 from app.seeds.lines import read_mapping
 from app.seeds.shapes import EntityIn
 
-from . import Draft, draft, find, slug
+from . import Draft, draft, slug, when
+from .events import DraftEvent
 
 Ref = str | dict[str, str]
 
@@ -37,7 +40,7 @@ def ref(text: ArticleText, start: int, end: int) -> Ref:
     raise ValueError(f"cannot point at {words!r} at {start} uniquely")
 
 
-def date_of(draft: Draft, phrase: find.DatePhrase | None) -> dict[str, Any]:
+def date_of(draft: Draft, phrase: when.DatePhrase | None) -> dict[str, Any]:
     """A seed date: the phrase in the fact's sentence resolved by the rules, else the publication day."""
     if phrase is None:
         return {
@@ -157,13 +160,54 @@ def write(draft: Draft, raw: bytes, folder: Path, taken: set[str]) -> list[Path]
     files["pledges.yaml"] = (
         "# Drafted pledges: check donor, recipients, status.\n" + notes + _dump({"pledges": pledges})
     )
-    files["events.yaml"] = _date_notes(draft) + _dump({"events": []})
+    header = "# Drafted events: check type, title, date, status, location and each participant's role.\n"
+    files["events.yaml"] = (
+        header + _date_notes(draft) + _dump({"events": [_event(draft, e, taken) for e in draft.events]})
+    )
     written = []
     for name, content in files.items():
         path = folder / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         written.append(path)
     return written
+
+
+def event_date(event: DraftEvent) -> dict[str, Any]:
+    """The seed date of an event with no date phrase: its bounds, as a period when they fit in one."""
+    assert event.earliest is not None or event.latest is not None  # events.find_events gives it one at least
+    value, precision = when.period_of(event.earliest, event.latest) if event.earliest and event.latest else (None, None)
+    result: dict[str, Any] = {"value": value, "precision": precision} if value else {"value": None}
+    bounds = dates.period(value, precision) if value and precision else (None, None)
+    if event.earliest and event.earliest != bounds[0]:
+        result["earliest"] = event.earliest.isoformat()
+    if event.latest and event.latest != bounds[1]:
+        result["latest"] = event.latest.isoformat()
+    return result | {"inferred": True, "basis": event.basis + " Check it."}
+
+
+def _event(draft: Draft, event: DraftEvent, taken: set[str]) -> dict[str, Any]:
+    """An event as seed YAML."""
+    text = draft.text.text
+    words = text[event.evidence[0][0] : event.evidence[0][1]]
+    if len(words) > 80:
+        words = words[: words.rfind(" ", 0, 80)] + "…"
+    kind = event.type.replace("_", " ")
+    who = event.participants[0] if event.participants else event.location or ""
+    when_ = event.date.value if event.date and event.date.value else draft.published.isoformat()
+    date = date_of(draft, event.date) if event.date is not None else event_date(event)
+    result: dict[str, Any] = {
+        "id": _unique(slug(f"{kind} {who} {when_}"), taken),
+        "draft": True,
+        "type": event.type,
+        "title": f"{kind.capitalize()}: {words}",
+        "description": f"Drafted from “{text[event.evidence[0][0] : event.evidence[0][1]]}”.",
+        "date": date,
+        "status": "planned" if event.planned else "occurred",
+        "location": event.location,
+        "participants": [{"entity": entity_id, "role": "participant"} for entity_id in event.participants],
+        "evidence": [ref(draft.text, lo, hi) for lo, hi in event.evidence],
+    }
+    return result
 
 
 def _mention_notes(draft: Draft) -> str:
@@ -180,10 +224,11 @@ def _mention_notes(draft: Draft) -> str:
 
 def _date_notes(draft: Draft) -> str:
     on = f"{draft.published:%a} {draft.published}"
-    lines = [f"# Date phrases, resolved against the publication day ({on}); draft an event where one is:"]
+    lines = [f'# Every date phrase, published {on}, resolved by seeds/README.md\'s "Drafted dates":']
     for d in draft.dates:
         phrase = draft.text.text[d.start : d.end]
         span = f"{d.value} ({d.precision})" if d.value else f"on or before {d.latest}"
+        span = f"from {d.earliest} to {d.latest}" if d.earliest and not d.value else span
         lines.append(f"#   {phrase!r} at {d.start}: {span}. {d.basis}")
     return "\n".join(lines) + "\n"
 
@@ -200,6 +245,20 @@ def registry_of(seeds: Path) -> dict[str, EntityIn]:
             continue
         found[entity.id] = entity
     return found
+
+
+def anchors_of(rows: list[Any], article_id: str) -> tuple[when.Anchor, ...]:
+    """The events of the other articles whose day is known, with their titles and evidence texts: the days a new
+    article's "one year since X" may count from."""
+    texts: dict[str, list[str]] = {}
+    for row in rows:
+        if isinstance(row, Evidence) and row.subject_type == "event" and row.role == "support":
+            texts.setdefault(row.subject_id, []).append(row.text)
+    return tuple(
+        when.Anchor(e.id, (e.title, *texts.get(e.id, [])), e.date_earliest)
+        for e in rows
+        if isinstance(e, Event) and e.article_id != article_id and e.date_earliest == e.date_latest
+    )
 
 
 def ids_in(seeds: Path) -> set[str]:
@@ -228,5 +287,9 @@ def new_article(source: Path, seeds: Path, article_id: str, published_on: str, p
     except UnicodeDecodeError:
         raise ValueError(f"{source} is not UTF-8 text") from None
     taken = ids_in(seeds)
-    result = draft(decoded, article_id, published, registry_of(seeds), publisher, taken)
+    try:
+        anchors = anchors_of(compile_seeds(seeds).rows, article_id)
+    except SeedError:  # a corpus with problems still gets its drafts, without the days its events know
+        anchors = ()
+    result = draft(decoded, article_id, published, registry_of(seeds), publisher, taken, anchors)
     return write(result, raw, folder, taken)

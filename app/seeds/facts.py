@@ -17,6 +17,7 @@ from app.models import (
     PledgeRecipient,
     Quote,
     QuoteMention,
+    usd_order,
 )
 from app.seeds.checks import _ArticleContext, _Checks, did_you_mean
 from app.seeds.money import minor_exponent, parse_amount, usd_equivalent
@@ -207,6 +208,7 @@ class _Facts(_Checks):
                 amount_text=amount_span.text if amount_span else None,
                 usd=usd["amount"] if usd else None,
                 usd_equivalent=usd,
+                **usd_order(usd["amount"] if usd else None),
                 announced_on=value,
                 announced_on_earliest=earliest,
                 announced_on_latest=latest,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from app.models import EventStatus
+from app.models import EventStatus, usd_order
 from app.seeds.money import usd_equivalent
 from tools.synth.entities import _Entities
 from tools.synth.text import _date_object, _Text, _week
@@ -328,6 +328,7 @@ class _Generator(_Entities):
                 amount_text,
                 usd["amount"] if usd else None,
                 json.dumps(usd) if usd else None,
+                *usd_order(usd["amount"] if usd else None).values(),
                 announced,
                 earliest,
                 latest,
