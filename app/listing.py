@@ -30,7 +30,7 @@ from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, compile_sql, run
+from app.sql import CompiledSQL, Unindexed, compile_sql, run
 from app.totals import cached, stored_count
 
 M = TypeVar("M", bound=BaseModel)
@@ -265,7 +265,9 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
     """Rows strictly after the cursor's values ``:after_0, :after_1...`` in the order of ``columns``.
 
     All keys in one direction: a row-value comparison ``(a, b) > (x, y)``, which the database answers by seeking
-    into the (a, b) index. Mixed directions: (a > x) or (a = x and b < y) or ..., which it cannot seek with.
+    into the (a, b) index. Mixed directions: (a > x) or (a = x and b < y) or ..., which no index can seek with by
+    itself, so the first key's bound is stated alone too (``a >= x and (...)``, which changes no result): the index
+    on ``a`` then seeks to the cursor's group instead of walking every row before it.
     """
     after: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
     directions = {descending for _, descending in columns}
@@ -277,7 +279,8 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
         equal = [c == v for (c, _), v in zip(columns[:i], after[:i], strict=True)]
         beyond = col < after[i] if descending else col > after[i]
         clauses.append(and_(*equal, beyond))
-    return or_(*clauses)
+    first, descending = columns[0]
+    return and_(first <= after[0] if descending else first >= after[0], or_(*clauses))
 
 
 # --- Running a list query ------------------------------------------------------------------------------------
@@ -330,7 +333,8 @@ def fetch(
     bound, conditions = dict(where.bound), where.conditions
 
     sort = parse_sort(resource, params.sort)
-    columns = [(resource.sorts[name], desc) for name, desc in sort]
+    seek = any(resource.filters[name].seek for name in where.key[0])  # see Filter.seek
+    columns = [(Unindexed(resource.sorts[name]) if seek else resource.sorts[name], desc) for name, desc in sort]
     if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
             bound[f"after_{i}"] = value
@@ -352,7 +356,7 @@ def fetch(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]._mapping
-        next_cursor = encode_cursor(resource.name, sort, [last[col.key] for col, _ in columns])
+        next_cursor = encode_cursor(resource.name, sort, [last[resource.sorts[name].key] for name, _ in sort])
         query_params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
 

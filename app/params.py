@@ -179,6 +179,11 @@ class Filter:
     An equality filter (``Eq``, ``Linked``, a date's ``__year``) is also a facet (``app/facets.py``): the values
     of ``column`` among the matching items, counted. ``link`` is a many-valued field's (item key, link table's
     key): an item counts once for each of its values. ``year`` is the (earliest, latest) of a date range.
+
+    ``seek``: a range on a column the list never sorts by, whose matches are found through the column's own index
+    and then sorted (``listing.fetch`` keeps the sort from choosing its index), rather than found by walking the
+    sort index and testing every row, which reads the whole table when few match. So its cost is that of its
+    matches: a bound that matches nearly every row costs a sort of them all.
     """
 
     column: Any
@@ -187,6 +192,7 @@ class Filter:
     equality: bool = False
     link: tuple[Any, Any] | None = None
     year: tuple[Any, Any] | None = None
+    seek: bool = False
 
     def condition(self, name: str) -> ColumnElement[bool]:
         return self.build(self.column, name)
@@ -207,20 +213,20 @@ def In(column: Any) -> Filter:
     return Filter(column, lambda col, name: in_values(col, name), many=True)
 
 
-def Gte(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col >= bindparam(name))
+def Gte(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col >= bindparam(name), seek=seek)
 
 
-def Gt(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col > bindparam(name))
+def Gt(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col > bindparam(name), seek=seek)
 
 
-def Lte(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col <= bindparam(name))
+def Lte(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col <= bindparam(name), seek=seek)
 
 
-def Lt(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col < bindparam(name))
+def Lt(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col < bindparam(name), seek=seek)
 
 
 def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:

@@ -98,6 +98,28 @@ def _bytewise_postgresql(element: BytewiseOrder, compiler: SQLCompiler, **kw: An
     return f'{compiler.process(element.column, **kw)} COLLATE "C"'
 
 
+class Unindexed(ColumnElement[Any]):
+    """``column``, kept from choosing an index: SQLite's unary ``+`` (a no-op on the value), which leaves the planner
+    free to find the rows through another condition's index and sort them, rather than walk this column's index
+    testing every row. PostgreSQL's planner weighs both itself: the column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+@compiles(Unindexed, "postgresql")
+def _unindexed_postgresql(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
 def in_values(column: Any, name: str) -> InJsonArray:
     """``column`` is one of the values given as parameter ``name`` (pass them through ``values()``)."""
     return InJsonArray(column, bindparam(name))
