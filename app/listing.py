@@ -20,7 +20,7 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_, union_all
 
 from app import fts, references
 from app.formats import Format, Representation, negotiate
@@ -293,7 +293,11 @@ class Matching:
 
     bound: dict[str, Any]
     key: tuple[Any, ...]  # the shape of the conditions (which filters, a search or not), for compiled statements
-    conditions: Callable[[], list[ColumnElement[bool]]]
+    conditions: Callable[..., list[ColumnElement[bool]]]  # (without=a filter's name): all but that filter's
+    # The first filter given whose condition is a union of seekable alternatives (``Filter.arms``), if any: its
+    # name and its alternatives; the page reads one SELECT for each, under the other conditions.
+    arms: Callable[[], list[ColumnElement[bool]]] | None = None
+    split: str | None = None
 
 
 def matching(connection: Connection, resource: Resource, params: ListParams) -> Matching:
@@ -309,15 +313,21 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
 
-    def conditions() -> list[ColumnElement[bool]]:
-        where = [resource.filters[name].condition(name) for name in filters]
+    def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
+        where = [resource.filters[name].condition(name) for name in filters if name != without]
         if search is not None:
             where.append(
                 resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
             )
         return where
 
-    return Matching(bound, (filters, search), conditions)
+    split = next((name for name in filters if resource.filters[name].arms is not None), None)
+    if split is None:
+        return Matching(bound, (filters, search), conditions)
+    arms = resource.filters[split].arms
+    assert arms is not None
+    column = resource.filters[split].column
+    return Matching(bound, (filters, search), conditions, lambda: arms(column, split), split)
 
 
 def fetch(
@@ -341,10 +351,17 @@ def fetch(
     bound["limit"] = params.limit + 1
 
     def page() -> Any:
-        query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*conditions())
-        if params.cursor is not None:
-            query = query.where(_after(columns))
-        order = (col.desc() if desc else col.asc() for col, desc in columns)
+        def part(*where: ColumnElement[bool]) -> Any:
+            query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*where)
+            return query.where(_after(columns)) if params.cursor is not None else query
+
+        if where.arms is None or seek:  # a sort kept off its index cannot order a UNION's columns: one SELECT
+            query = part(*conditions())
+            order = [col.desc() if desc else col.asc() for col, desc in columns]
+        else:  # one SELECT per alternative, each seeking its own index, read as one in the page's order
+            query = union_all(*(part(*conditions(where.split), arm) for arm in where.arms()))
+            named = [(query.selected_columns[resource.sorts[name].key], desc) for name, desc in sort]
+            order = [col.desc() if desc else col.asc() for col, desc in named]
         return query.order_by(*order).limit(bindparam("limit"))
 
     key = ("page", *where.key, tuple(sort), params.cursor is not None, stored_csv)
