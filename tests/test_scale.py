@@ -10,7 +10,6 @@ looks like. Timings belong in ``benchmarks/``, not here.
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
 
 from app.listing import encode_cursor
-from app.main import create_app
 from app.params import FEW_OPEN
 from app.resources import RESOURCES
-from tests.conftest import asgi_client
-from tools.synth import COMMON_WORD, PREFIX, RARE_WORDS, synth
+from tests.conftest import SCALE_QUOTES as QUOTES
+from tests.conftest import asgi_client, captured
+from tools.synth import COMMON_WORD, PREFIX, RARE_WORDS
 
 pytestmark = pytest.mark.anyio
 
-QUOTES = 20_000
 MAX_STATEMENTS = 8  # one page query (+1 with count=true) and one batch query per kind of embedded data
 
 # Tables whose size does not grow with the corpus: a scan of them is harmless.
@@ -37,27 +34,10 @@ SMALL_TABLES = {"dataset_info", "alembic_version"}
 
 
 @pytest.fixture(scope="module")
-def scale_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("scale") / "scale.sqlite3"
-    synth(path, QUOTES, seed=1, progress=False, parallel=False)
-    # Without statistics the planner takes every table for a large one (about a million rows), as they are at
-    # 1M quotes; with this corpus's statistics it would rightly scan the tables that are still small here.
-    with closing(sqlite3.connect(path)) as connection:
-        connection.execute("DROP TABLE sqlite_stat1")
-        connection.commit()
-    return path
-
-
-@pytest.fixture(scope="module")
 def db(scale_db: Path) -> Iterator[sqlite3.Connection]:
     connection = sqlite3.connect(f"file:{scale_db}?mode=ro", uri=True)
     yield connection
     connection.close()
-
-
-@pytest.fixture(scope="module")
-def scale_app(scale_db: Path) -> FastAPI:
-    return create_app(scale_db)
 
 
 @pytest.fixture
@@ -72,16 +52,8 @@ Statement = tuple[str, Any]
 @pytest.fixture
 def statements(scale_app: FastAPI) -> Iterator[list[Statement]]:
     """Every SQL statement the app runs while the test runs, with its bound parameters."""
-    scale_app.state.database.info()  # read once per database file, before capturing starts
-    engine: Engine = scale_app.state.database.engine()
-    captured: list[Statement] = []
-
-    def capture(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
-        captured.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    yield captured
-    event.remove(engine, "before_cursor_execute", capture)
+    with captured(scale_app) as seen:
+        yield seen
 
 
 def one(db: sqlite3.Connection, sql: str, *params: object) -> Any:
