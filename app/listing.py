@@ -343,7 +343,8 @@ def fetch(
     bound, conditions = dict(where.bound), where.conditions
 
     sort = parse_sort(resource, params.sort)
-    seek = any(resource.filters[name].seek for name in where.key[0])  # see Filter.seek
+    first = resource.sorts[sort[0][0]]  # a seek filter's index is the sort's when the sort is by its column
+    seek = any(f.seek and f.column is not first for f in (resource.filters[name] for name in where.key[0]))
     columns = [(Unindexed(resource.sorts[name]) if seek else resource.sorts[name], desc) for name, desc in sort]
     if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):

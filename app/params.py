@@ -180,10 +180,10 @@ class Filter:
     of ``column`` among the matching items, counted. ``link`` is a many-valued field's (item key, link table's
     key): an item counts once for each of its values. ``year`` is the (earliest, latest) of a date range.
 
-    ``seek``: a range on a column the list never sorts by, whose matches are found through the column's own index
-    and then sorted (``listing.fetch`` keeps the sort from choosing its index), rather than found by walking the
-    sort index and testing every row, which reads the whole table when few match. So its cost is that of its
-    matches: a bound that matches nearly every row costs a sort of them all.
+    ``seek``: a range on a column the list does not sort by, whose matches are found through the column's own
+    index and then sorted (``listing.fetch`` keeps the sort from choosing its index, unless it sorts by this
+    column), rather than found by walking the sort index and testing every row, which reads the whole table when
+    few match. So its cost is that of its matches: a bound that matches nearly every row costs a sort of them all.
     """
 
     column: Any
