@@ -77,6 +77,8 @@ def sample(db: sqlite3.Connection) -> dict[str, str]:
         ),
         "article": one(db, "SELECT article_id FROM quote GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"),
         "day": one(db, "SELECT said_on_earliest FROM quote ORDER BY said_on_earliest LIMIT 1 OFFSET ?", QUOTES // 2),
+        # Late enough that under 1000 undated quotes (params.FEW_OPEN) were said by then: those are found apart.
+        "late_day": one(db, "SELECT said_on_latest FROM quote ORDER BY said_on_latest DESC LIMIT 1 OFFSET 1000"),
         "publisher": one(db, "SELECT publisher_id FROM article GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"),
         "country_code": one(
             db, "SELECT country_code FROM entity WHERE type = 'person' GROUP BY 1 ORDER BY count(*) DESC, 1"
@@ -415,6 +417,15 @@ WALKS = [
         "SELECT id FROM quote WHERE speaker_id = :speaker ORDER BY said_on_earliest DESC, id DESC",
     ),
     ("/v1/quotes?kind=partial&sort=-id&limit=200", "SELECT id FROM quote WHERE kind = 'partial' ORDER BY id DESC"),
+    # Either way of finding the undated quotes (params.LaterEnd): many match the middle day, few the late one.
+    (
+        "/v1/quotes?said_on__gte={day}&limit=200",
+        "SELECT id FROM quote WHERE said_on_latest >= :day ORDER BY said_on_earliest, id",
+    ),
+    (
+        "/v1/quotes?said_on__gt={late_day}&sort=-said_on&limit=200",
+        "SELECT id FROM quote WHERE said_on_latest > :late_day ORDER BY said_on_earliest DESC, id DESC",
+    ),
     (
         "/v1/entities?type=person&sort=-quotes&limit=200",
         "SELECT id FROM entity WHERE type = 'person' ORDER BY quote_count DESC, id DESC",
