@@ -20,7 +20,7 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_, union_all
 
 from app import fts, references
 from app.formats import Format, Representation, negotiate
@@ -30,7 +30,7 @@ from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, compile_sql, run
+from app.sql import CompiledSQL, Unindexed, compile_sql, run
 from app.totals import cached, stored_count
 
 M = TypeVar("M", bound=BaseModel)
@@ -271,7 +271,9 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
     """Rows strictly after the cursor's values ``:after_0, :after_1...`` in the order of ``columns``.
 
     All keys in one direction: a row-value comparison ``(a, b) > (x, y)``, which the database answers by seeking
-    into the (a, b) index. Mixed directions: (a > x) or (a = x and b < y) or ..., which it cannot seek with.
+    into the (a, b) index. Mixed directions: (a > x) or (a = x and b < y) or ..., which no index can seek with by
+    itself, so the first key's bound is stated alone too (``a >= x and (...)``, which changes no result): the index
+    on ``a`` then seeks to the cursor's group instead of walking every row before it.
     """
     after: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
     directions = {descending for _, descending in columns}
@@ -283,7 +285,8 @@ def _after(columns: list[tuple[Any, bool]]) -> ColumnElement[bool]:
         equal = [c == v for (c, _), v in zip(columns[:i], after[:i], strict=True)]
         beyond = col < after[i] if descending else col > after[i]
         clauses.append(and_(*equal, beyond))
-    return or_(*clauses)
+    first, descending = columns[0]
+    return and_(first <= after[0] if descending else first >= after[0], or_(*clauses))
 
 
 # --- Running a list query ------------------------------------------------------------------------------------
@@ -296,7 +299,11 @@ class Matching:
 
     bound: dict[str, Any]
     key: tuple[Any, ...]  # the shape of the conditions (which filters, a search or not), for compiled statements
-    conditions: Callable[[], list[ColumnElement[bool]]]
+    conditions: Callable[..., list[ColumnElement[bool]]]  # (without=a filter's name): all but that filter's
+    # The first filter given whose condition is a union of seekable alternatives (``Filter.arms``), if any: its
+    # name and its alternatives; the page reads one SELECT for each, under the other conditions.
+    arms: Callable[[], list[ColumnElement[bool]]] | None = None
+    split: str | None = None
 
 
 def matching(connection: Connection, resource: Resource, params: ListParams) -> Matching:
@@ -312,41 +319,53 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = "none" if bound["q"] is None else "match"
 
-    def conditions() -> list[ColumnElement[bool]]:
-        where = [resource.filters[name].condition(name) for name in filters]
+    def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
+        where = [resource.filters[name].condition(name) for name in filters if name != without]
         if search is not None:
             where.append(
                 resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
             )
         return where
 
-    return Matching(bound, (filters, search), conditions)
+    split = next((name for name in filters if resource.filters[name].arms is not None), None)
+    if split is None:
+        return Matching(bound, (filters, search), conditions)
+    arms = resource.filters[split].arms
+    assert arms is not None
+    column = resource.filters[split].column
+    return Matching(bound, (filters, search), conditions, lambda: arms(column, split), split)
 
 
 def fetch(
     connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
 ) -> PageResult:
-    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter).
-    ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``).
-
-    The SQL depends only on the shape of the request (which filters, which sort, a cursor or not), so it is
-    compiled once per shape; the values are bound parameters.
-    """
+    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter),
+    compiled once per shape of request (filters, sort, cursor or not) with bound values. ``stored_csv``: read each
+    item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
     where = matching(connection, resource, params)
     bound, conditions = dict(where.bound), where.conditions
 
     sort = parse_sort(resource, params.sort)
-    columns = ordered_by(resource, sort)
+    plain, first = ordered_by(resource, sort), resource.sorts[sort[0][0]]
+    # A seek filter's own index finds its rows, the sort kept off its index, unless the sort is by its column.
+    seek = any(f.seek and f.column is not first for f in (resource.filters[name] for name in where.key[0]))
+    columns = [(Unindexed(column) if seek else column, desc) for column, desc in plain]
     if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
             bound[f"after_{i}"] = value
     bound["limit"] = params.limit + 1
 
     def page() -> Any:
-        query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*conditions())
-        if params.cursor is not None:
-            query = query.where(_after(columns))
-        order = (col.desc() if desc else col.asc() for col, desc in columns)
+        def part(*where: ColumnElement[bool]) -> Any:
+            query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*where)
+            return query.where(_after(columns)) if params.cursor is not None else query
+
+        if where.arms is None or seek:  # a sort kept off its index cannot order a UNION's columns: one SELECT
+            query = part(*conditions())
+            order = [col.desc() if desc else col.asc() for col, desc in columns]
+        else:  # one SELECT per alternative, each seeking its own index, read as one in the page's order
+            query = union_all(*(part(*conditions(where.split), arm) for arm in where.arms()))
+            order = [query.selected_columns[c.key].desc() if d else query.selected_columns[c.key] for c, d in plain]
         return query.order_by(*order).limit(bindparam("limit"))
 
     key = ("page", *where.key, tuple(sort), params.cursor is not None, stored_csv)
@@ -358,7 +377,7 @@ def fetch(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]._mapping
-        next_cursor = encode_cursor(resource.name, sort, [last[col.key] for col, _ in columns])
+        next_cursor = encode_cursor(resource.name, sort, [last[col.key] for col, _ in plain])
         query_params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
         next_url = f"{request.url.path}?{urlencode([*query_params, ('cursor', next_cursor)])}"
 

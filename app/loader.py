@@ -13,7 +13,7 @@ they go); readers keep the snapshot they started with until it commits, and a fa
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +192,12 @@ def needs_build(seeds: Path, target: Target) -> str | None:
 
 
 def store_date_spans(connection: Connection) -> None:
-    """The longest ``latest - earliest`` of every date range (``params.DATE_RANGES``), in days, 0 when there is no
-    fact of its kind: what lets a bound on a range's later end seek the sort index (``params.LaterEnd``)."""
+    """The longest ``latest - earliest`` of every date range (``params.DATE_RANGES``) with a known first day, in
+    days, 0 when there is no such fact of its kind: what lets a bound on a range's later end seek the sort index
+    (``params.LaterEnd``, which finds the open-started facts apart)."""
     table = DateSpan.__table__  # type: ignore[attr-defined]
     connection.execute(table.delete())
     for name, (earliest, latest) in DATE_RANGES.items():
-        days = max(((last - first).days for first, last in connection.execute(select(earliest, latest))), default=0)
+        bounded = select(earliest, latest).where(earliest > date.min)
+        days = max(((last - first).days for first, last in connection.execute(bounded)), default=0)
         connection.execute(insert(table), {"name": name, "days": days})

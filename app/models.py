@@ -8,7 +8,7 @@ study has no earliest day) is stored as 0001-01-01 or 9999-12-31, so range filte
 import datetime as dt
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, BigInteger, Index, MetaData
+from sqlalchemy import JSON, BigInteger, Index, MetaData, text
 from sqlmodel import Field, SQLModel
 from typing_extensions import TypeAliasType
 
@@ -110,9 +110,21 @@ class EntityAffiliation(SQLModel, table=True):
     organization_id: str | None = Field(default=None, foreign_key="entity.id", index=True)
 
 
+def open_started(table: str, name: str) -> Index:
+    """An index of the facts with no known first day (stored from 0001-01-01) by their later end: a bound on the
+    later end finds them apart from the others, which it seeks through the sort index (``params.LaterEnd``).
+    Partial, so it holds only those facts; its condition is text, as the queries state it (SQLite uses a partial
+    index only for a query whose WHERE states its condition, not a bound value). It starts with the earliest day
+    all the same: equal to the sort index's first column on that condition, it is preferred for its second."""
+    where = text(f"{name}_earliest = '0001-01-01'")
+    columns = (f"{name}_earliest", f"{name}_latest", "id")
+    return Index(f"ix_{table}_{name}_open_start", *columns, sqlite_where=where, postgresql_where=where)
+
+
 class Article(SQLModel, table=True):
     __table_args__ = (
         Index("ix_article_published_on_id", "published_on_earliest", "id"),
+        open_started("article", "published_on"),
         Index("ix_article_publisher_id_published_on", "publisher_id", "published_on_earliest", "id"),
     )
     id: str = Field(primary_key=True)
@@ -152,9 +164,12 @@ class Quote(SQLModel, table=True):
     # A filter on a busy column followed by the default sort reads its first page straight off one of these
     # indexes, however many rows match (a speaker with 50,000 quotes costs what one with 5 does).
     __table_args__ = (
-        Index("ix_quote_said_on_earliest_id", "said_on_earliest", "id"),
+        # The later end too: walking the open-started quotes in order (params.LaterEnd) tests it without
+        # reading the table.
+        Index("ix_quote_said_on_earliest_id_latest", "said_on_earliest", "id", "said_on_latest"),
         Index("ix_quote_speaker_id_said_on", "speaker_id", "said_on_earliest", "id"),
         Index("ix_quote_kind_said_on", "kind", "said_on_earliest", "id"),
+        open_started("quote", "said_on"),
     )
     id: str = Field(primary_key=True)
     article_id: str = Field(foreign_key="article.id", index=True)
@@ -180,6 +195,7 @@ class QuoteMention(SQLModel, table=True):
 class Pledge(SQLModel, table=True):
     __table_args__ = (
         Index("ix_pledge_announced_on_id", "announced_on_earliest", "id"),
+        open_started("pledge", "announced_on"),
         Index("ix_pledge_donor_id_announced_on", "donor_id", "announced_on_earliest", "id"),
         Index("ix_pledge_status_announced_on", "status", "announced_on_earliest", "id"),
         Index("ix_pledge_usd_id", "usd", "id"),
@@ -234,6 +250,7 @@ class PledgeInitiative(SQLModel, table=True):
 class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_date_id", "date_earliest", "id"),
+        open_started("event", "date"),
         Index("ix_event_type_date", "type", "date_earliest", "id"),
         Index("ix_event_status_date", "status", "date_earliest", "id"),
         Index("ix_event_location_id_date", "location_id", "date_earliest", "id"),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import (
@@ -26,13 +26,13 @@ from pydantic import (
     WithJsonSchema,
     create_model,
 )
-from sqlalchemy import ColumnElement, and_, bindparam, literal, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, literal, literal_column, or_, select
 
 from app.dates import Day
 from app.formats import Format, field_names
 from app.models import MAX_ID_LENGTH, DateSpan
 from app.patterns import COUNTRY_CODE, CURRENCY_CODE, LANGUAGE_CODE, SLUG
-from app.sql import DaysBefore, in_values
+from app.sql import DaysBefore, Unindexed, in_values
 from app.sql import values as in_values_of
 
 
@@ -179,6 +179,11 @@ class Filter:
     An equality filter (``Eq``, ``Linked``, a date's ``__year``) is also a facet (``app/facets.py``): the values
     of ``column`` among the matching items, counted. ``link`` is a many-valued field's (item key, link table's
     key): an item counts once for each of its values. ``year`` is the (earliest, latest) of a date range.
+
+    ``seek``: a range on a column the list does not sort by, whose matches are found through the column's own
+    index and then sorted (``listing.fetch`` keeps the sort from choosing its index, unless it sorts by this
+    column), rather than found by walking the sort index and testing every row, which reads the whole table when
+    few match. So its cost is that of its matches: a bound that matches nearly every row costs a sort of them all.
     """
 
     column: Any
@@ -187,6 +192,10 @@ class Filter:
     equality: bool = False
     link: tuple[Any, Any] | None = None
     year: tuple[Any, Any] | None = None
+    seek: bool = False
+    # Alternatives whose union is the condition, each of which an index can seek (``LaterEnd``); a page reads them
+    # as one UNION ALL in its order.
+    arms: Callable[[Any, str], list[ColumnElement[bool]]] | None = None
 
     def condition(self, name: str) -> ColumnElement[bool]:
         return self.build(self.column, name)
@@ -207,20 +216,20 @@ def In(column: Any) -> Filter:
     return Filter(column, lambda col, name: in_values(col, name), many=True)
 
 
-def Gte(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col >= bindparam(name))
+def Gte(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col >= bindparam(name), seek=seek)
 
 
-def Gt(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col > bindparam(name))
+def Gt(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col > bindparam(name), seek=seek)
 
 
-def Lte(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col <= bindparam(name))
+def Lte(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col <= bindparam(name), seek=seek)
 
 
-def Lt(column: Any) -> Filter:
-    return Filter(column, lambda col, name: col < bindparam(name))
+def Lt(column: Any, seek: bool = False) -> Filter:
+    return Filter(column, lambda col, name: col < bindparam(name), seek=seek)
 
 
 def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
@@ -280,18 +289,53 @@ def filters_of(model: type[BaseModel]) -> dict[str, Filter]:
 DATE_RANGES: dict[str, tuple[Any, Any]] = {}
 
 
+# A fact with no known first day is stored from 0001-01-01 (``app/models.py``): as SQL text, so that a partial
+# index on such facts can be used (SQLite matches a partial index's WHERE to the query's text, not to a bound value).
+OPEN_START: ColumnElement[Any] = literal_column("'0001-01-01'")
+# How many open-started facts may match before ``LaterEnd`` walks them in order rather than sorting the matches.
+FEW_OPEN = 1000
+
+
 def LaterEnd(latest: Any, earliest: Any, span: str, compare: Callable[[Any, Any], Any]) -> Filter:
     """A lower bound on a range's later end (``latest >= day``), also stated on its earlier end (``earliest >= day
     - longest span``, which changes no result): the sort index, on ``earliest``, then seeks to the first fact that
     can match instead of reading every one before it. The span is read in the statement itself, so it is always
-    that of the data the statement reads."""
+    that of the data the statement reads, and is measured over the facts with a known first day
+    (``loader.store_date_spans``): the open-started ones (15% of the synthetic quotes) have a range reaching back
+    to year 1, which would take the bound back there too. They are found apart (``arms``, each a seek, which a page
+    reads as one ``UNION ALL`` in its order): through an index on their later end and then sorted when at most
+    ``FEW_OPEN`` of them match, else by walking them in the sort's order, where ``FEW_OPEN`` or more matches make a
+    page's worth near."""
     span_table = DateSpan.__table__  # type: ignore[attr-defined]
     days = select(span_table.c.days).where(span_table.c.name == literal(span)).scalar_subquery()
+    key = earliest.class_.id
+    begun = earliest == OPEN_START
 
-    def build(col: Any, name: str) -> ColumnElement[bool]:
+    def bounded(col: Any, name: str) -> ColumnElement[bool]:
         return and_(compare(col, bindparam(name)), earliest >= DaysBefore(bindparam(name), days))
 
-    return Filter(latest, build)
+    def build(col: Any, name: str) -> ColumnElement[bool]:
+        return or_(bounded(col, name), and_(begun, compare(col, bindparam(name))))
+
+    def arms(col: Any, name: str) -> list[ColumnElement[bool]]:
+        # At most FEW_OPEN matches, read off the partial index on the later end (models.open_started), and how many:
+        # each read once (a common table expression used twice is computed once).
+        first = select(key).where(begun, compare(col, bindparam(name))).limit(FEW_OPEN).cte(f"{name}_open")
+        counted = select(func.count().label("n")).select_from(first).cte(f"{name}_open_count")
+        matches = select(counted.c.n).scalar_subquery()
+
+        def taken(when: ColumnElement[bool]) -> ColumnElement[bool]:
+            """The sort index's first column equal to 0001-01-01 if ``when``, else to null (matching nothing): a
+            value the index seeks with, computed once, where the test alone would be repeated on every row."""
+            return cast(ColumnElement[bool], earliest == case((when, literal(date.min, earliest.type))))
+
+        # Few: those ids; many: the open-started walked in the sort's order, testing the later end (which the
+        # quotes' sort index holds), kept from choosing an index so that the walk is the plan.
+        few = and_(taken(matches < FEW_OPEN), key.in_(select(first.c.id)))
+        walk = and_(taken(matches >= FEW_OPEN), compare(Unindexed(col), bindparam(name)))
+        return [bounded(col, name), few, walk]
+
+    return Filter(latest, build, arms=arms)
 
 
 def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) -> type[BaseModel]:

@@ -52,8 +52,9 @@ def _in_json_array_postgresql(element: InJsonArray, compiler: SQLCompiler, **kw:
 
 
 class DaysBefore(ColumnElement[Any]):
-    """The date ``days`` days before the date parameter ``parameter`` (``days`` a scalar subquery), or 0001-01-01
-    (how an unbounded earliest day is stored) if that is earlier."""
+    """The date ``days`` days before the date parameter ``parameter`` (``days`` a scalar subquery), or 0001-01-02
+    if that is earlier: the day after 0001-01-01, how an unbounded earliest day is stored, so that the bound also
+    leaves out the open-started facts (found apart: ``params.LaterEnd``) and is the one bound the index seeks."""
 
     inherit_cache = True
     type = NullType()
@@ -66,15 +67,15 @@ class DaysBefore(ColumnElement[Any]):
 @compiles(DaysBefore)
 def _days_before_sqlite(element: DaysBefore, compiler: SQLCompiler, **kw: Any) -> str:
     parameter, days = compiler.process(element.parameter, **kw), compiler.process(element.days, **kw)
-    # ISO text, as SQLite stores dates; before year 1 (a span from an unbounded date, 0001-01-01), date() is null.
-    return f"coalesce(date({parameter}, '-' || {days} || ' days'), '0001-01-01')"
+    # ISO text, as SQLite stores dates; before year 1, date() is null.
+    return f"max(coalesce(date({parameter}, '-' || {days} || ' days'), '0001-01-02'), '0001-01-02')"
 
 
 @compiles(DaysBefore, "postgresql")
 def _days_before_postgresql(element: DaysBefore, compiler: SQLCompiler, **kw: Any) -> str:
     parameter, days = compiler.process(element.parameter, **kw), compiler.process(element.days, **kw)
     day = f"CAST({parameter} AS date)"
-    return f"({day} - LEAST({days}, {day} - DATE '0001-01-01'))"  # never before year 1 (out of range: an error)
+    return f"GREATEST({day} - LEAST({days}, {day} - DATE '0001-01-01'), DATE '0001-01-02')"  # year 0: an error
 
 
 class BytewiseOrder(ColumnElement[Any]):
@@ -96,6 +97,28 @@ def _bytewise_sqlite(element: BytewiseOrder, compiler: SQLCompiler, **kw: Any) -
 @compiles(BytewiseOrder, "postgresql")
 def _bytewise_postgresql(element: BytewiseOrder, compiler: SQLCompiler, **kw: Any) -> str:
     return f'{compiler.process(element.column, **kw)} COLLATE "C"'
+
+
+class Unindexed(ColumnElement[Any]):
+    """``column``, kept from choosing an index: SQLite's unary ``+`` (a no-op on the value), which leaves the planner
+    free to find the rows through another condition's index and sort them, rather than walk this column's index
+    testing every row. PostgreSQL's planner weighs both itself: the column as it is."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.column, **kw)}"
+
+
+@compiles(Unindexed, "postgresql")
+def _unindexed_postgresql(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
 
 
 def in_values(column: Any, name: str) -> InJsonArray:

@@ -12,13 +12,15 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -142,6 +144,47 @@ def database(new_database: Callable[[], Target]) -> Target:
     target = new_database()
     load(SEEDS, target)
     return target
+
+
+# The synthetic corpus that query plans are checked on (tests/test_scale.py, the "expensive but valid" requests of
+# tests/test_hostile.py): big enough that a full scan shows, built once per session.
+SCALE_QUOTES = 20_000
+
+
+@pytest.fixture(scope="session")
+def scale_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tools.synth import synth  # a tool beside the service, imported only by the tests that need it
+
+    path = tmp_path_factory.mktemp("scale") / "scale.sqlite3"
+    synth(path, SCALE_QUOTES, seed=1, progress=False, parallel=False)
+    # Without statistics the planner takes every table for a large one (about a million rows), as they are at
+    # 1M quotes; with this corpus's statistics it would rightly scan the tables that are still small here.
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("DROP TABLE sqlite_stat1")
+        connection.commit()
+    return path
+
+
+@pytest.fixture(scope="session")
+def scale_app(scale_db: Path) -> FastAPI:
+    return create_app(scale_db)
+
+
+@contextmanager
+def captured(app: FastAPI) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement the app runs inside the block, with its bound parameters."""
+    app.state.database.info()  # read once per database file, before capturing starts
+    engine = app.state.database.engine()
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: Any, *_: object) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture(scope="session")

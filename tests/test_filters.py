@@ -362,16 +362,21 @@ DATED = {"articles": "published_on", "quotes": "said_on", "pledges": "announced_
 
 
 async def test_each_kind_stores_its_longest_date_range(client: httpx.AsyncClient, app: FastAPI) -> None:
-    """What lets ``said_on__gte`` seek the sort index (params.LaterEnd) is the longest range of each kind: a
-    shorter one would lose the facts dated by a wider range (the undated quotes above span a year)."""
+    """What lets ``said_on__gte`` seek the sort index (params.LaterEnd) is the longest range of each kind with a
+    known first day: a shorter one would lose the facts dated by a wider range (the undated quotes above span a
+    year). The open-started ones (no earliest day) are found apart, and do not count: theirs reach back to year 1.
+    """
     with app.state.database.engine().connect() as connection:
         stored = dict(connection.execute(text("SELECT name, days FROM date_span")).all())
     expected = {}
     for name, field in DATED.items():
         items = (await client.get(f"/v1/{name}?limit=200")).json()["data"]
-        # An unbounded end (null) is stored as 0001-01-01 or 9999-12-31.
-        ranges = [(i[field]["earliest"] or "0001-01-01", i[field]["latest"] or "9999-12-31") for i in items]
+        # An unbounded later end (null) is stored as 9999-12-31.
+        ranges = [(i[field]["earliest"], i[field]["latest"] or "9999-12-31") for i in items if i[field]["earliest"]]
         spans = [date.fromisoformat(latest) - date.fromisoformat(earliest) for earliest, latest in ranges]
-        expected[f"{name.removesuffix('s')}.{field}"] = max(span.days for span in spans)
+        expected[f"{name.removesuffix('s')}.{field}"] = max((span.days for span in spans), default=0)
     assert stored == expected
     assert expected["quote.said_on"] > 300
+    assert any(
+        item["said_on"]["earliest"] is None for item in (await client.get("/v1/quotes?limit=200")).json()["data"]
+    )

@@ -9,7 +9,10 @@ exception is ``q``: plain text by design ("never a syntax error"), so hostile te
 
 import base64
 import hashlib
-from collections.abc import AsyncIterator, Callable
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +21,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from app.backend import Target
 from app.listing import _sign
 from app.main import create_app
+from app.resources import RESOURCES
 from app.settings import PROJECT_ROOT, get_settings
+from tests.conftest import asgi_client, captured
+from tests.test_scale import full_scans
+from tools.synth import COMMON_WORD
 
 pytestmark = pytest.mark.anyio
 
@@ -96,17 +102,10 @@ def fingerprint(app: FastAPI, database: Target) -> Callable[[], str | None]:
 
 
 @pytest.fixture
-async def sql(app: FastAPI) -> AsyncIterator[list[tuple[str, Any]]]:
+def sql(app: FastAPI) -> Iterator[list[tuple[str, Any]]]:
     """Every statement the app runs during the test, with its bound parameters."""
-    engine = app.state.database.engine()
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    with captured(app) as seen:
+        yield seen
 
 
 def assert_problem(response: httpx.Response, url: str) -> None:
@@ -284,3 +283,129 @@ async def test_the_catalogue_covers_every_parameter() -> None:
     declared = {(path, p["name"]) for path, op in LISTS.items() for p in op["parameters"]}
     assert covered == declared
     assert len(LISTS) == 7
+
+
+# --- Expensive but valid -------------------------------------------------------------------------------------
+# Valid requests chosen to be costly, generated from the registry (every list's filters and sort keys) and the
+# OpenAPI document (each filter's type): each filter at its extremes, every sort key in both directions with its
+# next page, common words and one-letter prefixes for `q`. On the 20,000-quote synthetic corpus, every statement
+# behind them must use an index (tests/test_scale.py's full_scans): none may read a large table in full.
+# "{busiest}" and "{missing}" stand for the filter column's most frequent value and one it never holds.
+
+BUSIEST, MISSING = "{busiest}", "{missing}"
+WORDS = [COMMON_WORD, "the", "t", "s"]  # a common content word, the commonest word, one-letter prefixes
+
+
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    return SPEC["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def extremes(schema: dict[str, Any]) -> list[str]:
+    """The costliest values a filter of this type takes: its bounds, every value of a closed set, or (for ids and
+    codes) the busiest value and one that no item has."""
+    schema = resolved(schema)
+    if schema.get("type") == "array":
+        items = resolved(schema["items"])
+        every = ",".join(items["enum"][: schema["maxItems"]]) if "enum" in items else None
+        return [every] if every else [f"{BUSIEST},{MISSING}", BUSIEST, MISSING]
+    if "enum" in schema:
+        return [str(value) for value in schema["enum"]]
+    if schema.get("format") == "date":
+        return ["0001-01-01", "9999-12-31"]
+    if schema.get("type") == "integer":
+        return [str(schema["minimum"]), str(schema["maximum"])]
+    if schema.get("type") == "number":
+        return [str(schema["minimum"]), "0.01", str(schema["maximum"])]
+    return [BUSIEST, MISSING]
+
+
+def expensive() -> list[str]:
+    """Query strings of valid requests (a template when they name "{busiest}" or "{missing}"), for every list."""
+    urls = []
+    for resource in RESOURCES:
+        path = f"/v1/{resource.name}"
+        parameters = {p["name"]: schema_of(p) for p in LISTS[path]["parameters"]}
+        for name in resource.filters:
+            urls += [f"{path}?{name}={value}" for value in extremes(parameters[name])]
+        for key in resource.sorts:
+            urls += [f"{path}?sort={key}", f"{path}?sort=-{key}"]
+        mixed = [key for key in resource.sorts if key != "id"][:2]
+        if len(mixed) == 2:
+            urls.append(f"{path}?sort={mixed[0]},-{mixed[1]}")
+        urls += [f"{path}?q={word}" for word in WORDS] + [f"{path}?q={WORDS[0]}&count=true"]
+    return urls + [f"/v1/search?q={word}" for word in WORDS] + [f"/v1/search?q={WORDS[1]}&type=quote"]
+
+
+@pytest.fixture
+async def scale_client(scale_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(scale_app) as client:
+        yield client
+
+
+@pytest.fixture
+def scale_sql(scale_app: FastAPI) -> Iterator[list[tuple[str, Any]]]:
+    with captured(scale_app) as seen:
+        yield seen
+
+
+def fill(url: str, scale_db: Path) -> str:
+    """The template with real values: the filter column's busiest value, and a value of the same form it lacks."""
+    if BUSIEST not in url and MISSING not in url:
+        return url
+    path, _, query = url.partition("?")
+    name = query.split("=", 1)[0]
+    column = column_of(next(r for r in RESOURCES if path == f"/v1/{r.name}").filters[name].column)
+    with closing(sqlite3.connect(f"file:{scale_db}?mode=ro", uri=True)) as db:
+        table, name = column.table.name, column.name
+        sql = f"SELECT {name} FROM {table} WHERE {name} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        (busiest,) = db.execute(sql).fetchone()
+    missing = "zz" if busiest.islower() and len(busiest) == 2 else "ZZ" if len(busiest) <= 3 else "no-such-id"
+    if busiest.isupper():
+        missing = "Z" * len(busiest)
+    return url.replace(BUSIEST, busiest).replace(MISSING, missing)
+
+
+def column_of(attribute: Any) -> Any:
+    return attribute.property.columns[0] if hasattr(attribute, "property") else attribute
+
+
+def needed(response: httpx.Response) -> str | None:
+    """What a refused request says it needs too, as its example (``give `currency` too (e.g. currency=USD)``)."""
+    found = re.search(r"\(e\.g\. (\w+=\w+)\)", response.text) if response.status_code == 400 else None
+    return found[1] if found else None
+
+
+@pytest.mark.parametrize("url", expensive())
+async def test_expensive_but_valid_requests_use_indexes(
+    scale_client: httpx.AsyncClient, scale_sql: list[tuple[str, Any]], scale_db: Path, url: str
+) -> None:
+    """The page, and the next one when there is one, run on indexes only. A filter naming only an id that does not
+    exist is a 400 with suggestions (app/references.py), read through indexes too; anything else is a 200."""
+    url = fill(url, scale_db)
+    response = await scale_client.get(url)
+    if (also := needed(response)) is not None:  # an amount needs its currency: given, the request is valid
+        url += f"&{also}"
+        response = await scale_client.get(url)
+    if response.status_code == 400 and "=no-such-id" in url:  # no item names it: an empty page would hide that
+        assert_problem(response, url)
+        assert "there is no" in response.text
+    else:
+        assert response.status_code == 200, (url, response.text[:300])
+        next_url = response.json().get("next_url")
+        if next_url:
+            assert (await scale_client.get(next_url)).status_code == 200, next_url
+    with closing(sqlite3.connect(f"file:{scale_db}?mode=ro", uri=True)) as db:
+        scans = [line for statement, parameters in scale_sql for line in full_scans(db, statement, parameters)]
+    assert scale_sql, "no SQL statement was captured"
+    assert scans == []
+
+
+def test_every_filter_and_sort_key_is_expensively_requested() -> None:
+    """Guards the generator: every filter and sort key of every list has its extreme requests."""
+    urls = expensive()
+    for resource in RESOURCES:
+        mine = [url for url in urls if url.startswith(f"/v1/{resource.name}?")]
+        used = {url.split("?")[1].split("=")[0] for url in mine}
+        assert set(resource.filters) <= used, resource.name
+        assert {f"sort={key}" for key in resource.sorts} <= {url.split("?")[1] for url in mine}, resource.name

@@ -94,8 +94,9 @@ async def test_user_text_reaches_sql_only_as_bound_parameters(
         ("/v1/quotes?speaker=united-kingdom", 200, 2),
         ("/v1/quotes?speaker=united-kingdom&mentions=kazakhstan&event=blinken-tokayev-meeting-2023-02-28", 200, 4),
         ("/v1/quotes?kind=direct&said_on__lt=1990-01-01", 200, 1),  # no id filter: nothing to look up
-        # an id that does not exist: the look-up finds it missing, then the ids of its kind are read for suggestions
-        ("/v1/quotes?speaker=blinken", 400, 3),
+        # an id that does not exist: the look-up finds it missing, then suggestions are read through indexes: the
+        # ids on either side of it (2), those of the items whose text has its words (1)
+        ("/v1/quotes?speaker=blinken", 400, 5),
     ],
 )
 async def test_ids_are_looked_up_only_for_an_empty_page(
