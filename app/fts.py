@@ -252,6 +252,7 @@ class Snippets:
         return ("…" if cut_before else body[:start]) + "".join(marked) + after
 
     def _walk(self, body: str) -> str:
+        """The snippet cut token by token, each folded as the index folds it: any text."""
         spans: list[re.Match[str]] = []
         first = None
         for span in _SPAN.finditer(body):
