@@ -116,9 +116,9 @@ def search(
         query = fts5_query(text)
         if query is None:
             return []
-        words = [term for word in query_words(text) for term in terms(word)]
+        cut = Snippets([term for word in query_words(text) for term in terms(word)])
         hits = _sqlite_hits(connection, query, fts5_query(text, prefix=False) or query, kinds, limit)
-        return [(kind, id_, label, snippet(body, words)) for kind, id_, label, body in hits]
+        return [(kind, id_, label, cut(body)) for kind, id_, label, body in hits]
     statement = _search_postgresql(text)
     if statement is None:
         return []
@@ -172,48 +172,113 @@ def _sqlite_hits(
 
 
 _SPAN = re.compile(r"[^\W_]+")
+# A letter or digit outside ASCII: where ``.lower()`` and the index's folding (``terms``) may differ.
+_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
+# How far back ``Snippets`` looks for the two words before the first match (then the slow path).
+_LOOK_BACK = 160
+# The (at most) two words before a position, matched in the reversed text before it: where the snippet starts.
+_TWO_BEFORE = re.compile(r"(?:[\W_]++[^\W_]++(?:[\W_]++[^\W_]++)?)?")
+# A snippet's words from its first: up to SNIPPET_WORDS tokens and what separates them.
+_WINDOW = re.compile(rf"[^\W_]+(?:[\W_]+[^\W_]+){{0,{SNIPPET_WORDS - 1}}}")
 
 
 def snippet(body: str, words: list[str]) -> str:
     """About ``SNIPPET_WORDS`` words of ``body`` around its first match, matches between ``OPEN`` and ``CLOSE``,
     "…" where the text was cut. A token matches a query word when it folds to it (the last word: starts with it),
     as the full-text index matched it. Reads the text only as far as the end of the snippet."""
-    if not words:  # a query whose words all fold away here (FTS5 keeps a few such marks as letters)
-        words = ["\x00"]  # ... marks nothing (no token holds a NUL): the snippet is the start of the text
-    last = len(words) - 1
+    return Snippets(words)(body)
 
-    def matches(token: str) -> bool:
+
+class Snippets:
+    """``snippet`` for many bodies and the same ``words``, mostly without a Python step per word of text.
+
+    Where the text up to the end of the snippet is ASCII letters and digits (lower-casing is then the index's
+    folding), one regular expression finds the first match and the snippet is cut around it; otherwise, or when
+    the words before the match are too far back to find cheaply, the word-by-word walk (``_walk``) cuts it.
+    Both give the same snippet (tests/test_fts.py compares them)."""
+
+    def __init__(self, words: list[str]) -> None:
+        if not words:  # a query whose words all fold away here (FTS5 keeps a few such marks as letters)
+            words = ["\x00"]  # ... marks nothing (no token holds a NUL): the snippet is the start of the text
+        last = len(words) - 1
+        self.whole, self.prefix = set(words[:last]) | {words[last]}, words[last]
+        alternatives = "|".join(map(re.escape, sorted(self.whole, key=len, reverse=True)))
+        # Case-insensitive matching of a word outside ASCII is not always lower-casing ("ı" matches "I"): walk.
+        self._first = (
+            None
+            if not all(map(str.isascii, words))
+            else re.compile(
+                rf"(?<![^\W_])(?:(?:{alternatives})(?![^\W_])|{re.escape(self.prefix)}[^\W_]*)", re.IGNORECASE
+            )
+        )
+
+    def matches(self, token: str) -> bool:
         folded = token.lower() if token.isascii() else "".join(terms(token))
-        return folded in whole or folded.startswith(prefix)
+        return folded in self.whole or folded.startswith(self.prefix)
 
-    whole, prefix = set(words[:last]), words[last]
-    whole.add(prefix)
-    spans: list[re.Match[str]] = []
-    marked: set[int] = set()
-    first = None
-    for span in _SPAN.finditer(body):
-        spans.append(span)
-        if matches(span.group()):
-            marked.add(len(spans) - 1)
+    def __call__(self, body: str) -> str:
+        return self._fast(body) or self._walk(body)
+
+    def _fast(self, body: str) -> str | None:
+        """The snippet cut by regular expressions alone, or None where only the walk can cut it."""
+        if self._first is None:
+            return None
+        other = _NON_ASCII_WORD.search(body)
+        found = self._first.search(body)
+        if found is None:
+            first = None if other is not None else _SPAN.search(body)
             if first is None:
+                return None if other is not None else body
+            start, cut_before = first.start(), False
+        else:
+            at = found.start()
+            low = max(0, at - _LOOK_BACK)
+            start = at - _TWO_BEFORE.match(body[low:at][::-1]).end()  # type: ignore[union-attr]
+            # A word before those two in the stretch looked at means they are whole, and the text is cut before
+            # them; none, and the stretch began past the start of the text: they may not be whole, walk.
+            cut_before = _SPAN.search(body, low, start) is not None
+            if low > 0 and not cut_before:
+                return None
+        end = _WINDOW.match(body, start).end()  # type: ignore[union-attr]
+        if other is not None and other.start() < end:
+            return None
+        marked: list[str] = []
+        position = start
+        for match in self._first.finditer(body, start, end):
+            marked += (body[position : match.start()], OPEN, match.group(), CLOSE)
+            position = match.end()
+        marked.append(body[position:end])
+        after = "…" if _SPAN.search(body, end) else body[end:]
+        return ("…" if cut_before else body[:start]) + "".join(marked) + after
+
+    def _walk(self, body: str) -> str:
+        """The snippet cut token by token, each folded as the index folds it: any text."""
+        spans: list[re.Match[str]] = []
+        first = None
+        for span in _SPAN.finditer(body):
+            spans.append(span)
+            if first is None and self.matches(span.group()):
                 first = len(spans) - 1
-        if first is not None and len(spans) >= max(first - 2, 0) + SNIPPET_WORDS:
-            break
-    if not spans:
-        return body
-    start = max(0, (first or 0) - 2)
-    window = spans[start : start + SNIPPET_WORDS]
-    out, position = [], window[0].start()
-    for i, span in enumerate(window, start=start):
-        out.append(body[position : span.start()])
-        token = span.group()
-        out.append(f"{OPEN}{token}{CLOSE}" if i in marked else token)
-        position = span.end()
-    end = window[-1].end()
-    cut_start = "…" if start > 0 else body[: window[0].start()]
-    rest = body[end:]
-    cut_end = "…" if _SPAN.search(rest) else rest
-    return cut_start + "".join(out) + cut_end
+            if first is not None and len(spans) >= max(first - 2, 0) + SNIPPET_WORDS:
+                break
+        start = max(0, (first or 0) - 2)
+        return self._cut(body, spans[start : start + SNIPPET_WORDS], start > 0)
+
+    def _cut(self, body: str, window: list[re.Match[str]], cut_before: bool) -> str:
+        """The snippet of ``window`` (consecutive tokens of ``body``), its matches marked."""
+        if not window:
+            return body
+        out, position = [], window[0].start()
+        for span in window:
+            out.append(body[position : span.start()])
+            token = span.group()
+            out.append(f"{OPEN}{token}{CLOSE}" if self.matches(token) else token)
+            position = span.end()
+        end = window[-1].end()
+        cut_start = "…" if cut_before else body[: window[0].start()]
+        rest = body[end:]
+        cut_end = "…" if _SPAN.search(rest) else rest
+        return cut_start + "".join(out) + cut_end
 
 
 # ts_rank's weights are for D, C, B, A: the label is A, the body B, the people's names C.

@@ -19,11 +19,12 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from app import API_VERSION, logs, openapi, problems
 from app.backend import Target, backend_for
+from app.db import Totals
 from app.lanes import Lanes
 from app.middleware import ConcurrencyLimit, ConditionalGet, Envelope, HeadAsGet, RequestLimits
 from app.problems import PROBLEM_JSON
 from app.resources import RESOURCES
-from app.routers import ROUTERS
+from app.routers import ROUTERS, search
 from app.settings import get_settings
 
 # Below this a body is sent as it is: compressing it saves too few bytes to be worth the CPU.
@@ -75,6 +76,7 @@ def create_app(db: Target | None = None) -> FastAPI:
     )
     app.state.database = database
     app.state.lanes = Lanes(inline=database.inline)
+    app.state.search_pages = Totals(search.PAGES_KEPT)  # rendered search pages (app/routers/search.py)
     app.state.target = target  # what the downloads read (app/routers/export.py)
     problems.install(app)
     backend.install(app)

@@ -26,18 +26,24 @@ def stored_count(connection: Connection, kind: str) -> int:
     return int((orjson.loads(counts) if isinstance(counts, str | bytes) else counts)[kind])
 
 
-def cached(request: Request, connection: Connection, key: tuple[str, dict[str, Any]], compute: Callable[[], T]) -> T:
+def cached(
+    request: Request,
+    connection: Connection,
+    key: tuple[str, dict[str, Any]],
+    compute: Callable[[], T],
+    store: Totals | None = None,
+) -> T:
     """A count (a total, a facet's values) for one statement and its bound values, counted once per dataset.
 
     Counting a filter that matches much of a large table reads every matching index entry; paging through it
     would repeat that on every page. The data is immutable between loads, so a count is kept for the dataset
     version that this request's own connection reads (a tiny query): a load that lands mid-request can never
-    file the old data's count under the new data.
+    file the old data's count under the new data. ``store``: where to keep it (default: the database's totals).
     """
     version = DATASET_VERSION(connection)[0][0]
     sql, bound = key
     full_key = (version, sql, tuple(sorted((k, repr(v)) for k, v in bound.items())))
-    totals: Totals = request.app.state.database.totals()
+    totals: Totals = store or request.app.state.database.totals()
     found = totals.get(full_key)
     if found is None:
         found = totals.put(full_key, compute())

@@ -28,9 +28,11 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from app.backend import Target
+from app.db import Totals
 from app.loader import load
 from app.main import create_app
 from app.postgres import PostgresDatabase, postgres_url
+from app.routers.search import PAGES_KEPT
 from app.settings import PROJECT_ROOT
 
 # The suite runs on a corpus it owns (tests/seeds/: a frozen copy of the first curated article plus small articles
@@ -204,7 +206,11 @@ def app(database: Target) -> FastAPI:
 
 
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:
-    """An in-process client of ``app`` that sees its 500s as responses, as a real client would."""
+    """An in-process client of ``app`` that sees its 500s as responses, as a real client would.
+
+    The app forgets the search pages it kept (app/routers/search.py): a test sees the statements, plans and
+    results of its own searches, not another test's page."""
+    app.state.search_pages = Totals(PAGES_KEPT)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 

@@ -1,6 +1,8 @@
 """The user's text becomes the same query for both backends, and never query syntax."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import fts
 from app.fts import fts5_query, terms, tsquery
@@ -59,3 +61,77 @@ def test_a_query_whose_words_all_fold_away_gives_the_start_of_the_text() -> None
     assert terms("ﾞ") == []  # a mark FTS5's tokenizer keeps as a letter, which folding here drops
     cut = fts.snippet("ﾞhello world", [])
     assert cut == "ﾞhello world" and fts.OPEN not in cut
+
+
+# Text with what makes snippets hard: case, digits, underscores, punctuation, long gaps, and letters outside ASCII
+# that fold to ASCII (é, the Kelvin sign) or match ASCII letters case-insensitively (ı), or fold away (ﾞ).
+_PIECES = st.sampled_from(
+    [
+        "security",
+        "Security",
+        "SECURITY",
+        "secure",
+        "gov",
+        "Government",
+        "governs",
+        "tread",
+        "the",
+        "a",
+        "2023",
+        "sécurité",
+        "Sécurity",
+        "\u212aazakh",
+        "kazakh",
+        "ıt",
+        "It",
+        "straße",
+        "ﾞ",
+        "_",
+        " ",
+        " ",
+        ", ",
+        ". ",
+        "—",
+        "’s",
+        "\n",
+        " " * 200,
+    ]
+)
+_BODIES = st.lists(_PIECES, max_size=80).map("".join)
+_WORDS = st.lists(
+    st.sampled_from(
+        [
+            "security",
+            "secur",
+            "gov",
+            "government",
+            "kazakh",
+            "it",
+            "i",
+            "tread",
+            "2023",
+            "securite",
+            "strasse",
+            "ı",
+            "the",
+        ]
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(body=_BODIES, words=_WORDS)
+def test_the_fast_snippet_is_the_walked_one(body: str, words: list[str]) -> None:
+    cut = fts.Snippets(words)
+    fast = cut._fast(body)
+    assert fast is None or fast == cut._walk(body)
+    assert cut(body) == cut._walk(body)
+
+
+def test_the_fast_snippet_serves_ascii_text() -> None:
+    """The fast path is taken (not only ever falling back) for plain text, a match far in or none at all."""
+    body = " ".join(f"word{i}" for i in range(100)) + " Security matters here, said nobody at all today"
+    for words in (["security"], ["secur"], ["nothing"], []):
+        cut = fts.Snippets(words)
+        assert cut._fast(body) is not None and cut._fast(body) == cut._walk(body)

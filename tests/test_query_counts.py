@@ -1,6 +1,7 @@
 """Lists run a fixed number of SQL statements whatever the page size (no N+1)."""
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import event
 
@@ -18,9 +19,9 @@ EXPECTED = {
     "/v1/events?sort=id": 1,
     "/v1/entities?sort=id": 1,
     "/v1/articles?sort=id": 1,
-    # SQLite: whole-word count, prefix count, then the hits (app/fts.py); PostgreSQL: one ranked query
-    "/v1/search?q=blinken": 1 if BACKEND == "postgresql" else 3,
 }
+# SQLite: whole-word count, prefix count, then the hits (app/fts.py); PostgreSQL: one ranked query
+SEARCH = 1 if BACKEND == "postgresql" else 3
 
 
 @pytest.mark.parametrize(("url", "statements"), EXPECTED.items())
@@ -61,6 +62,25 @@ async def test_count_adds_one_statement_once_per_filter(database: Target) -> Non
     # +1 more only the first time (the count itself)
     assert (first, repeat, other_page) == (plain + 2, plain + 1, plain + 1)
     assert response.json()["total"] == 3
+
+
+async def test_a_search_page_is_searched_once_per_dataset(database: Target) -> None:
+    """A search page costs the same whatever its size, and is kept rendered: asked again, only the dataset
+    version is read (on the request's own connection). (A fresh app, so that no other test has filled the cache.)"""
+    app = create_app(database)
+    app.state.database.info()
+    counter = StatementCounter()
+    event.listen(app.state.database.engine(), "before_cursor_execute", counter)
+    statements, bodies = [], []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        for url in ("/v1/search?q=blinken&limit=1", "/v1/search?q=blinken&limit=50", "/v1/search?q=blinken&limit=50"):
+            counter.statements.clear()
+            response = await client.get(url)
+            assert response.status_code == 200
+            statements.append(len(counter.statements))
+            bodies.append(response.content)
+    assert statements == [1 + SEARCH, 1 + SEARCH, 1]
+    assert bodies[2] == bodies[1] and len(orjson.loads(bodies[1])["data"]) > 1
 
 
 async def test_revalidation_runs_no_sql(client: httpx.AsyncClient, sql_statements: list[str]) -> None:

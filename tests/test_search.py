@@ -5,8 +5,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from app import fts
+from app.db import Totals
 
 pytestmark = pytest.mark.anyio
 
@@ -118,7 +120,7 @@ async def test_a_snippet_does_not_repeat_a_name_for_its_alias(client: httpx.Asyn
 
 @pytest.mark.sqlite_only("FTS5's index order; PostgreSQL ranks every match")
 async def test_a_common_word_is_ordered_by_where_it_matches_then_by_index_order(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, db_path: Path
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, db_path: Path, app: FastAPI
 ) -> None:
     """With at least CANDIDATES matches, names and titles first, then the facts' own words, then the names of
     their people, each in index (load) order."""
@@ -138,6 +140,7 @@ async def test_a_common_word_is_ordered_by_where_it_matches_then_by_index_order(
     assert len(expected) < 50  # few matches: ranked by BM25, not in this order
     assert [(hit["type"], hit["id"]) for hit in ranked] != expected
     monkeypatch.setattr(fts, "CANDIDATES", 2)
+    app.state.search_pages = Totals(1)  # a fresh store: not the page kept from the request above
     common = (await client.get("/v1/search", params={"q": "blinken", "limit": 50})).json()["data"]
     assert [(hit["type"], hit["id"]) for hit in common] == expected
 

@@ -1,8 +1,10 @@
 import html
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 
 from app import fts
 from app.db import ConnectionDep
@@ -12,8 +14,13 @@ from app.models import FactType
 from app.params import MAX_QUERY_LENGTH, CommaList
 from app.problems import PROBLEM_RESPONSES
 from app.resources import BY_KIND
-from app.responses import json_response
+from app.responses import JSON
 from app.schemas import SearchPage
+from app.totals import cached
+
+# Search pages kept rendered, per dataset version, most recently asked first: a type-ahead asks the same few
+# prefixes over and over. 256 pages of at most 50 hits are a few MiB.
+PAGES_KEPT = 256
 
 router = APIRouter(prefix="/v1/search", tags=["search"], responses=PROBLEM_RESPONSES)
 
@@ -42,17 +49,16 @@ async def search(
     Results are ranked by relevance (BM25; `ts_rank` on PostgreSQL), best first; the first page is the whole
     answer (`limit` at most 50).
     """
+    key = ("search", {"q": params.q, "type": sorted(params.type or []), "limit": params.limit})
+    store = request.app.state.search_pages
+    body = await served(request, lambda: cached(request, connection, key, lambda: _page(connection, params), store))
+    return Response(body, media_type=JSON)
+
+
+def _page(connection: Connection, params: SearchParams) -> bytes:
+    """The search page, serialized."""
     hits = []
-    found = await served(request, lambda: fts.search(connection, params.q, params.type, params.limit))
-    for kind, id_, label, text in found:
+    for kind, id_, label, text in fts.search(connection, params.q, params.type, params.limit):
         snippet = html.escape(text).replace(fts.OPEN, "<mark>").replace(fts.CLOSE, "</mark>")
-        hits.append(
-            {
-                "type": kind,
-                "id": id_,
-                "label": label,
-                "snippet": snippet,
-                "url": BY_KIND[kind].url(id_),
-            }
-        )
-    return json_response({"data": hits, "next_cursor": None, "next_url": None})
+        hits.append({"type": kind, "id": id_, "label": label, "snippet": snippet, "url": BY_KIND[kind].url(id_)})
+    return orjson.dumps({"data": hits, "next_cursor": None, "next_url": None})
