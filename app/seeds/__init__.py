@@ -24,16 +24,29 @@ Drafting a new article (``article-facts new``) is ``app.drafting``, built on the
 
 from app.seeds.compiler import compile_seeds
 from app.seeds.money import minor_exponent, parse_amount
-from app.seeds.result import Dataset, Problem, SearchDoc, SeedError, seed_files, seeds_version
+from app.seeds.result import (
+    Dataset,
+    Known,
+    Problem,
+    SearchDoc,
+    SeedError,
+    part_of,
+    seed_files,
+    seed_parts,
+    seeds_version,
+)
 
 __all__ = [
     "Dataset",
+    "Known",
     "Problem",
     "SearchDoc",
     "SeedError",
     "compile_seeds",
     "minor_exponent",
     "parse_amount",
+    "part_of",
     "seed_files",
+    "seed_parts",
     "seeds_version",
 ]
