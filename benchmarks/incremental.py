@@ -9,10 +9,11 @@ entities), each with its ids suffixed (``-c00042``), beside the fixture registry
 real compiler (YAML with line numbers, evidence, mentions found by name, dates, amounts). About 5,900 articles
 make 100k quotes.
 
-Each run: a full rebuild (``load --full``); then the quotes of the middle article edited (a date's basis reworded), loaded incrementally;
-then a new article whose folder sorts in the middle of the others, loaded incrementally (every later article's
-mentions, evidence and search rows are numbered again: the dearest kind of one-article change). Each load is
-the CLI's (``loader.load_changes``), timed in this process. Writes ``benchmarks/results/incremental-100k.json``.
+Each run: a full rebuild (``load --full``); then the quotes of the middle article edited (a date's basis
+reworded), loaded incrementally; then a new article whose folder sorts in the middle of the others, loaded
+incrementally (every later article's mentions, evidence and search rows are numbered again: the dearest kind of
+one-article change). Each load is the CLI's (``loader.load_changes``), timed in this process.
+Writes ``benchmarks/results/incremental-100k.json``.
 """
 
 import argparse

@@ -14,7 +14,6 @@ from app.cli import main
 from app.export import package_path
 from app.loader import load, load_changes
 from app.seeds import SeedError
-from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.sqlite_only("incremental loads update a copy of the SQLite file; PostgreSQL rebuilds whole")
 
