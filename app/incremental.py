@@ -43,8 +43,8 @@ from app.schema import head_revision
 from app.seeds import Dataset, Known, compile_seeds, seed_parts
 
 REGISTRY = "entities.yaml"
-# More articles changed than this share of them: a full rebuild costs about the same, and is simpler.
-REBUILD_SHARE = 0.25
+# More articles to redo than this share of them: a full rebuild costs about as much, and is simpler.
+REBUILD_SHARE = 0.5
 
 SEED_PART = SeedPart.__table__.c  # type: ignore[attr-defined]
 ENTITY = Entity.__table__.c  # type: ignore[attr-defined]
@@ -161,12 +161,22 @@ def compile_changes(connection: Connection, seeds: Path, plan: Plan) -> tuple[Da
     if plan.registry:
         touched = articles_with(connection, phrases_changed(connection, plan.stored[REGISTRY][2], dataset))
         more = {name for name, (_, article, _) in plan.stored.items() if article in touched} - plan.removed - parts
+        articles = sum(name.startswith("articles/") for name in plan.hashes)
+        if len(parts | more) > max(1.0, REBUILD_SHARE * articles):
+            raise Rebuild(
+                f"the registry change may move mentions in {len(parts | more)} of {articles} articles "
+                f"(more than {REBUILD_SHARE:.0%})"
+            )
         if more:
             parts |= more
             dataset = compile_seeds(
                 seeds, only=parts, known=known(plan.stored, parts | plan.removed, connection), version=plan.version
             )
     return dataset, parts
+
+
+class Rebuild(Exception):
+    """An incremental load found a full rebuild is needed (why: its message); nothing was written."""
 
 
 @dataclass

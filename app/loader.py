@@ -76,6 +76,8 @@ def load_changes(
             applied = publish_changes(seeds, target, plan, allow_shrink, allow_drafts)
         except BrokenReference:
             plan = "the change breaks a reference from an article that did not change"
+        except incremental.Rebuild as exc:
+            plan = str(exc)
         else:
             return Loaded(plan.version, incremental.describe(applied, time.perf_counter() - started))
     dataset = load(seeds, target, allow_shrink, allow_drafts)

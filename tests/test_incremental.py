@@ -202,7 +202,14 @@ def test_a_removed_event_still_referenced_falls_back_to_the_full_rebuild_which_r
         ),
         (
             lambda seeds, db: (load(seeds, db), shutil.rmtree(seeds / SOLAR), shutil.rmtree(seeds / RAIL)),
-            "full rebuild because 2 of 2 articles changed (more than 25%)",
+            "full rebuild because 2 of 2 articles changed (more than 50%)",
+        ),
+        (
+            lambda seeds, db: (
+                load(seeds, db),
+                edit(seeds, "entities.yaml", "[Central Asian]", "[Central Asian, said]"),
+            ),
+            "full rebuild because the registry change may move mentions in 4 of 4 articles (more than 50%)",
         ),
     ],
 )
