@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,32 +87,38 @@ def package_seconds(db: Path) -> float:
     return seconds
 
 
-def run(seeds: Path, db: Path, copies: int) -> dict[str, Any]:
+def run(seeds: Path, db: Path, copies: int, full_s: float | None) -> dict[str, Any]:
+    """One run: a full rebuild (or, ``full_s`` given, the previous run's changes undone by an incremental load,
+    compared with that run's full rebuild), then the two changes loaded incrementally."""
     middle = seeds / "articles" / f"{TEMPLATE.name}-c{copies // 2:05d}"
     shutil.rmtree(seeds / "articles" / f"{TEMPLATE.name}-c{copies // 2:05d}b", ignore_errors=True)
     quotes = middle / "quotes.yaml"
     quotes.write_text(quotes.read_text(encoding="utf-8").replace(EDIT[1], EDIT[0]), encoding="utf-8")
-    full = timed(seeds, db, full=True)
-    print(f"full: {full[0]:.1f} s (CPU {full[1]:.1f} s): {full[2]}", file=sys.stderr)
+    figures: dict[str, Any] = {}
+    if full_s is None:
+        seconds, cpu, report = timed(seeds, db, full=True)
+        figures |= {"full_rebuild_s": round(seconds, 1), "full_rebuild_cpu_s": round(cpu, 1)}
+        full_s = seconds
+    else:
+        seconds, cpu, report = timed(seeds, db)
+        figures |= {"undo_s": round(seconds, 2), "undo_report": report, "compared_with": "run 1's full rebuild"}
+    print(f"start: {seconds:.1f} s (CPU {cpu:.1f} s): {report}", file=sys.stderr)
     quotes.write_text(quotes.read_text(encoding="utf-8").replace(*EDIT), encoding="utf-8")
-    edit = timed(seeds, db)
-    print(f"one quote edited: {edit[0]:.1f} s (CPU {edit[1]:.1f} s): {edit[2]}", file=sys.stderr)
-    copy_article(seeds, f"c{copies // 2:05d}b")  # sorts right after the middle article
-    add = timed(seeds, db)
-    print(f"one article added: {add[0]:.1f} s (CPU {add[1]:.1f} s): {add[2]}", file=sys.stderr)
-    return {
-        "full_rebuild_s": round(full[0], 1),
-        "full_rebuild_cpu_s": round(full[1], 1),
-        "edit_one_quote_s": round(edit[0], 2),
-        "edit_one_quote_cpu_s": round(edit[1], 2),
-        "edit_one_quote_report": edit[2],
-        "edit_speedup": round(full[0] / edit[0], 1),
-        "add_one_article_s": round(add[0], 2),
-        "add_one_article_cpu_s": round(add[1], 2),
-        "add_one_article_report": add[2],
-        "add_speedup": round(full[0] / add[0], 1),
-        "package_alone_s": round(package_seconds(db), 1),
+    changes: dict[str, Callable[[], object]] = {
+        "edit_one_quote": lambda: None,
+        "add_one_article": lambda: copy_article(seeds, f"c{copies // 2:05d}b"),
     }
+    for name, change in changes.items():  # the added article sorts right after the middle one
+        change()
+        seconds, cpu, report = timed(seeds, db)
+        print(f"{name}: {seconds:.1f} s (CPU {cpu:.1f} s): {report}", file=sys.stderr)
+        figures |= {
+            f"{name}_s": round(seconds, 2),
+            f"{name}_cpu_s": round(cpu, 2),
+            f"{name}_report": report,
+            f"{name}_speedup": round(full_s / seconds, 1),
+        }
+    return figures | {"package_alone_s": round(package_seconds(db), 1)}
 
 
 def main() -> int:
@@ -120,22 +127,36 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench" / "incremental")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS / "incremental-100k.json")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="add runs to --out on its seeds and database: undo the last run's changes instead of a full rebuild",
+    )
     args = parser.parse_args()
     seeds, db = args.work / "seeds", args.work / "incremental.sqlite3"
     started = time.perf_counter()
-    copies = make_seeds(seeds, args.quotes)
-    print(f"seeds: {copies} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    runs = [run(seeds, db, copies) for _ in range(args.runs)]
-    result = {
-        "quotes": copies * QUOTES_PER_COPY,
-        "articles": copies,
-        "database_mib": round(db.stat().st_size / 2**20),
-        "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}; "
-        "shared with three other engineers' sessions while it ran (wall-clock times vary with their load)",
-        "runs": runs,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    runs: list[dict[str, Any]] = []
+    full_s = None
+    if args.reuse:
+        runs = json.loads(args.out.read_text(encoding="utf-8"))["runs"]
+        full_s = runs[0]["full_rebuild_s"]
+        copies = sum(not p.name.endswith("b") for p in (seeds / "articles").iterdir())
+    else:
+        copies = make_seeds(seeds, args.quotes)
+        print(f"seeds: {copies} articles in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    for _ in range(args.runs):
+        runs.append(run(seeds, db, copies, full_s))
+        result = {  # written after each run: a long run interrupted keeps the runs it finished
+            "quotes": copies * QUOTES_PER_COPY,
+            "articles": copies,
+            "database_mib": round(db.stat().st_size / 2**20),
+            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}; "
+            "shared with three other engineers' sessions while it ran (wall-clock times vary with their load; "
+            "CPU times less so)",
+            "runs": runs,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
     return 0
 
