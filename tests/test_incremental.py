@@ -56,6 +56,13 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "add an article": add_article,
     "remove an article": lambda s: shutil.rmtree(s / SOLAR),
     "rename a shared entity": lambda s: edit(s, "entities.yaml", "    name: Kyrgyzstan\n", "    name: Kyrgyz Land\n"),
+    # No article's text has the new name: no article is compiled again, the documents that embed him are rendered.
+    "rename an entity, keeping the old name": lambda s: edit(
+        s,
+        "entities.yaml",
+        "name: Hiroshi Tanabe\n    aliases: [Tanabe]",
+        "name: Tanabe Hiroshi\n    aliases: [Tanabe, Hiroshi Tanabe]",
+    ),
     "change an alias": lambda s: edit(s, "entities.yaml", "aliases: [Kyrgyz, Kyrgyz Republic]", "aliases: [Kyrgyz]"),
     "rename a local entity": lambda s: edit(
         s,
@@ -138,21 +145,40 @@ def test_an_edit_renders_only_the_facts_of_its_article(
     assert f"{sum(map(len, expected.values()))} facts re-rendered" in report
 
 
-def test_a_renamed_entity_renders_the_facts_that_embed_it_in_other_articles(
+def test_a_renamed_entity_renders_the_facts_that_embed_it_and_no_others(
     seeds_copy: Path, tmp_path: Path, rendered: dict[str, set[Any]]
 ) -> None:
-    """The rail article's quote is by Tanabe, whose name is in the registry: it is rendered again for the new
-    name although the article's text has no "Hiroshi" in it; the solar article, which neither mentions him nor
-    embeds him, is not."""
+    """No article's text has Tanabe's new name, so no article is compiled again; his quote, pledge, event and
+    mentions in the rail article are rendered again for the new name (and his search names updated), the solar
+    article's facts, which do not embed him, are not."""
     db = tmp_path / "facts.sqlite3"
     load(seeds_copy, db)
-    edit(seeds_copy, "entities.yaml", "name: Hiroshi Tanabe", "name: Hiroshi Tanabe-Sato")
+    CHANGES["rename an entity, keeping the old name"](seeds_copy)
     rendered.clear()
-    load_changes(seeds_copy, db)
-    assert "tanabe-trains-on-time" in rendered["quote"]
-    assert not rendered.get("quote", set()) & article_facts(db, "rz-2023-06-14-eu-solar-kyrgyzstan")["quote"]
-    quote = sqlite3.connect(db).execute("SELECT doc FROM quote WHERE id = 'tanabe-trains-on-time'").fetchone()[0]
-    assert "Hiroshi Tanabe-Sato" in quote
+    report = load_changes(seeds_copy, db).report
+    assert report.startswith("incremental: the entity registry and 0 articles changed"), report
+    connection = sqlite3.connect(db)
+    embedding = {  # every fact whose document embeds him
+        kind: {i for (i,) in connection.execute(sql, ("hiroshi-tanabe",) * sql.count("?"))}
+        for kind, sql in {
+            "article": "SELECT id FROM article WHERE publisher_id = ?",
+            "mention": "SELECT id FROM mention WHERE entity_id = ?",
+            "quote": "SELECT id FROM quote WHERE speaker_id = ? UNION SELECT quote_id FROM quote_mention "
+            "WHERE entity_id = ?",
+            "pledge": "SELECT id FROM pledge WHERE ? IN (donor_id, announced_by_id) UNION "
+            "SELECT pledge_id FROM pledge_recipient WHERE entity_id = ?",
+            "event": "SELECT id FROM event WHERE location_id = ? UNION SELECT event_id FROM event_participant "
+            "WHERE entity_id = ?",
+        }.items()
+    }
+    assert "tanabe-trains-on-time" in embedding["quote"]
+    assert {k: ids for k, ids in rendered.items() if k != "entity" and ids} == {k: v for k, v in embedding.items() if v}
+    assert (
+        "Tanabe Hiroshi" in connection.execute("SELECT doc FROM quote WHERE id = 'tanabe-trains-on-time'").fetchone()[0]
+    )
+    assert connection.execute("SELECT names FROM search_index WHERE id = 'tanabe-trains-on-time'").fetchone() == (
+        "Tanabe Hiroshi Hiroshi Tanabe",
+    )
 
 
 def test_a_bad_seed_leaves_the_served_database_untouched(seeds_copy: Path, tmp_path: Path) -> None:
