@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from app.backend import LoadError, MissingDriver, Target, backend_for
-from app.loader import load, load_changes, needs_build
+from app.loader import load_changes, needs_build
 from app.seeds import SeedError, compile_seeds
 from app.seeds.sha import write_sha256
 from app.settings import get_settings
@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if stale:
         try:
-            dataset = load(args.seeds, args.db)
+            loaded = load_changes(args.seeds, args.db)  # only what changed, when it can (``app/incremental.py``)
         except PermissionError as exc:  # e.g. a read-only image: say what to do, not a traceback
             print(
                 f"article-facts serve: {where} must be rebuilt ({stale}), but {exc.filename} is not writable; "
@@ -145,7 +145,7 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"built {where} ({stale}): dataset version {dataset.version}", file=sys.stderr)
+        print(f"built {where} ({stale}): dataset version {loaded.version}; {loaded.report}", file=sys.stderr)
     # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
     # requests finish for up to the grace period, then cancels what is left and exits.
     uvicorn.run(
