@@ -9,8 +9,9 @@ Map of this package, in reading order:
   YAML syntax error is, in plain words, at the line where it starts;
 - ``shapes``: the shapes curators write (``EntityIn``, ``QuoteIn``, ... with ``extra="forbid"``);
 - ``money``: amounts (``parse_amount``);
-- ``result``: what compiling gives back (``Dataset``, ``SearchDoc``, ``Problem``, ``SeedError``) and the
-  dataset version (``seeds_version``);
+- ``result``: what compiling gives back (``Dataset``, ``SearchDoc``, ``Problem``, ``SeedError``), the
+  dataset version (``seeds_version``) with a hash of each part of the seeds (``seed_parts``, for incremental loads),
+  and what a partial compile takes as given (``Known``);
 - ``checks``: ``_Checks``, the compiler's state and the checks every fact shares (reporting, validation, ids,
   references, evidence, dates);
 - ``facts``: ``_Facts``, an article's mentions, events, quotes and pledges; each ``add_*`` builds the table rows
