@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args)
         elif args.command == "load":
             loaded = load_changes(args.seeds, args.db, args.allow_shrink, args.allow_drafts, full=args.full)
-            print(f"loaded {backend_for(args.db).describe()}: dataset version {loaded.version}; {loaded.report}")
+            print(loaded.report)  # what was done, then the line scripts read the new version from
+            print(f"loaded {backend_for(args.db).describe()}: dataset version {loaded.version}")
         else:
             return _serve(args)
     except SeedError as exc:
