@@ -137,10 +137,12 @@ def _labels(connection: Connection, article_ids: Sequence[str]) -> dict[tuple[st
     return labels
 
 
-def store_annotations(connection: Connection) -> None:
-    """Fill the ``annotation`` table from the evidence and the mentions, article by article, in reading order."""
-    article_ids = list(connection.execute(select(ARTICLE.id).order_by(ARTICLE.id)).scalars())
-    number = 0
+def store_annotations(connection: Connection, article_ids: Sequence[str] | None = None, first: int = 1) -> None:
+    """Fill the ``annotation`` table from the evidence and the mentions, article by article, in reading order,
+    numbered from ``first``: every article's, or (an incremental load) those of ``article_ids``."""
+    if article_ids is None:
+        article_ids = list(connection.execute(select(ARTICLE.id).order_by(ARTICLE.id)).scalars())
+    number = first - 1
     for at in range(0, len(article_ids), ARTICLES_BATCH):
         batch = article_ids[at : at + ARTICLES_BATCH]
         rows = _annotation_rows(connection, batch)

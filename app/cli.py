@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from app.backend import LoadError, MissingDriver, Target, backend_for
-from app.loader import load, needs_build
+from app.loader import load_changes, needs_build
 from app.seeds import SeedError, compile_seeds
 from app.seeds.sha import write_sha256
 from app.settings import get_settings
@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--publisher", metavar="ENTITY", help="the publisher's entity id (default: guessed)")
     new.add_argument("--seeds", type=Path, default=settings.seeds, help="seed folder (env ARTICLE_FACTS_SEEDS)")
 
-    load_cmd = commands.add_parser("load", help="validate the seeds and atomically rebuild the database")
+    load_cmd = commands.add_parser(
+        "load", help="validate the seeds and atomically update the database: only what changed, when it can"
+    )
     load_cmd.add_argument("seeds", nargs="?", type=Path, default=settings.seeds)
     load_cmd.add_argument("--db", type=database, default=settings.target(), help=DB_HELP)
     load_cmd.add_argument(
@@ -48,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     load_cmd.add_argument(
         "--allow-drafts", action="store_true", help="load facts still marked `draft: true` (unreviewed drafts)"
+    )
+    load_cmd.add_argument(
+        "--full", action="store_true", help="rebuild everything, even if only some articles changed since the last load"
     )
 
     serve = commands.add_parser("serve", help="build the database if missing or stale, then serve the API")
@@ -83,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "new":
             return _new(args)
         elif args.command == "load":
-            dataset = load(args.seeds, args.db, allow_shrink=args.allow_shrink, allow_drafts=args.allow_drafts)
-            print(f"loaded {backend_for(args.db).describe()}: dataset version {dataset.version}")
+            loaded = load_changes(args.seeds, args.db, args.allow_shrink, args.allow_drafts, full=args.full)
+            print(loaded.report)  # what was done, then the line scripts read the new version from
+            print(f"loaded {backend_for(args.db).describe()}: dataset version {loaded.version}")
         else:
             return _serve(args)
     except SeedError as exc:
@@ -132,7 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if stale:
         try:
-            dataset = load(args.seeds, args.db)
+            loaded = load_changes(args.seeds, args.db)  # only what changed, when it can (``app/incremental.py``)
         except PermissionError as exc:  # e.g. a read-only image: say what to do, not a traceback
             print(
                 f"article-facts serve: {where} must be rebuilt ({stale}), but {exc.filename} is not writable; "
@@ -140,7 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"built {where} ({stale}): dataset version {dataset.version}", file=sys.stderr)
+        print(f"built {where} ({stale}): dataset version {loaded.version}; {loaded.report}", file=sys.stderr)
     # On SIGTERM uvicorn closes its listening socket at once (new connections are refused), lets running
     # requests finish for up to the grace period, then cancels what is left and exits.
     uvicorn.run(

@@ -4,8 +4,9 @@ The package is a zip of ``datapackage.json`` (a Table Schema per table: types, p
 CSV per table, join tables included. Both are derived from the SQLAlchemy tables (``app/models.py``), declared
 nowhere else: a new column or table is in the next package without a change here. Left out is only what the
 load derives from the rest: each fact's rendered JSON and CSV row (``doc``, ``csv``), a pledge's ``usd`` as a
-never-null sort key (``usd_sort``, ``usd_missing``), the annotations (evidence
-and mentions again, in reading order) and the dataset-info row (its version is the package's ``version``).
+never-null sort key (``usd_sort``, ``usd_missing``), the annotations (evidence and mentions again, in reading
+order), the dataset-info row (its version is the package's ``version``) and the hashes of the seed files the load
+read (``seed_part``).
 
 Where it goes: ``<export dir>/<name>.<dataset version>.datapackage.zip``, the export dir being the SQLite file's
 folder (or ``ARTICLE_FACTS_EXPORT_DIR``) and the name the file's stem (for PostgreSQL, the database's name). The
@@ -35,8 +36,9 @@ from app.db import replace_atomically
 from app.settings import get_settings
 
 PACKAGE_SUFFIX = ".datapackage.zip"
-# Derived at load time from the other tables, so not data of their own (see the module docstring).
-DERIVED_TABLES = frozenset({"annotation", "dataset_info"})
+# Derived at load time from the other tables, so not data of their own (see the module docstring), and the
+# hashes of the seed files the load read (``seed_part``: for the next load, not data).
+DERIVED_TABLES = frozenset({"annotation", "dataset_info", "seed_part"})
 DERIVED_COLUMNS = frozenset({"doc", "csv", "usd_sort", "usd_missing"})  # the last two: `usd` as a sort key
 # Table Schema field types of the columns' Python types (exact type: a datetime is also a date).
 FIELD_TYPES = {

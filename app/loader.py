@@ -10,24 +10,27 @@ PostgreSQL: one transaction migrates, deletes every row and inserts the new ones
 they go); readers keep the snapshot they started with until it commits, and a failure rolls everything back.
 """
 
+import shutil
+import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
-from app import fts
+from app import fts, incremental
 from app.annotate import store_annotations
 from app.backend import LoadError, Target, backend_for
+from app.db import analyze, open_engine, replace_atomically
 from app.export import PackageBuild, package_path
 from app.formats import csv_line
-from app.models import Article, DatasetInfo, DateSpan, Entity, Event, Mention, Pledge, Quote
+from app.models import Article, DatasetInfo, DateSpan, Entity, Event, Mention, Pledge, Quote, SeedPart
 from app.params import DATE_RANGES
 from app.resources import RESOURCES
 from app.schema import head_revision
@@ -42,12 +45,80 @@ def load(seeds: Path, target: Target, allow_shrink: bool = False, allow_drafts: 
     """Validate ``seeds`` (SeedError lists every problem) and atomically replace ``target`` with their data.
     Facts still marked ``draft: true`` are refused unless ``allow_drafts``: nobody has reviewed them."""
     dataset = compile_seeds(seeds)
-    if dataset.drafts and not allow_drafts:
-        raise SeedError([replace(p, message=f"{p.message} (or load with --allow-drafts)") for p in dataset.drafts])
+    if not allow_drafts:
+        refuse_drafts(dataset)
     if not allow_shrink:
         check_shrink(fact_counts(dataset), served_counts(target))
     publish(dataset, target)
     return dataset
+
+
+def refuse_drafts(dataset: Dataset) -> None:
+    if dataset.drafts:
+        raise SeedError([replace(p, message=f"{p.message} (or load with --allow-drafts)") for p in dataset.drafts])
+
+
+@dataclass
+class Loaded:
+    version: str
+    report: str  # what was done: "incremental: ..." or "full rebuild because ..."
+
+
+def load_changes(
+    seeds: Path, target: Target, allow_shrink: bool = False, allow_drafts: bool = False, full: bool = False
+) -> Loaded:
+    """``load``, redoing only the parts of the seeds that changed since the database at ``target`` was loaded
+    when that is possible (``app/incremental.py``), else (or with ``full``) all of it."""
+    started = time.perf_counter()
+    plan = "--full was given" if full else incremental.plan(seeds, target)
+    if isinstance(plan, incremental.Plan) and isinstance(target, Path):
+        try:
+            applied = publish_changes(seeds, target, plan, allow_shrink, allow_drafts)
+        except BrokenReference:
+            plan = "the change breaks a reference from an article that did not change"
+        except incremental.Rebuild as exc:
+            plan = str(exc)
+        else:
+            return Loaded(plan.version, incremental.describe(applied, time.perf_counter() - started))
+    dataset = load(seeds, target, allow_shrink, allow_drafts)
+    return Loaded(dataset.version, f"full rebuild because {plan}, in {time.perf_counter() - started:.1f} s")
+
+
+class BrokenReference(LoadError):
+    """An incremental load left a reference dangling: the full rebuild reports it where it is written."""
+
+
+def publish_changes(
+    seeds: Path, target: Path, plan: incremental.Plan, allow_shrink: bool, allow_drafts: bool
+) -> incremental.Applied:
+    """SQLite: a copy of the served file brought up to date in one transaction (``incremental.apply``), with its
+    bulk download, then swapped in like a full load's file (``db.replace_atomically``)."""
+    package = PackageBuild(target, plan.version)
+    old = served_counts(target)
+    applied: list[incremental.Applied] = []
+
+    def build(path: Path) -> None:
+        shutil.copyfile(target, path)
+        engine = open_engine(path)
+        try:
+            with engine.begin() as connection:
+                applied.append(incremental.apply(connection, seeds, plan, allow_drafts))
+                if not allow_shrink:
+                    check_shrink(applied[0].counts, old)
+                package.write(connection)
+                analyze(connection)
+        except IntegrityError as exc:  # a foreign key, checked at the commit (deferred), or a duplicate
+            raise BrokenReference(str(exc).splitlines()[0]) from exc
+        finally:
+            engine.dispose()
+
+    try:
+        replace_atomically(target, build)
+    except BaseException:
+        package.discard()
+        raise
+    package.prune()
+    return applied[0]
 
 
 def publish(dataset: Dataset, target: Target) -> None:
@@ -67,15 +138,19 @@ def publish(dataset: Dataset, target: Target) -> None:
     package.prune()
 
 
+# What ``dataset_info.counts`` counts: kind -> its table.
+COUNTED: dict[str, type[SQLModel]] = {
+    "articles": Article,
+    "entities": Entity,
+    "mentions": Mention,
+    "quotes": Quote,
+    "pledges": Pledge,
+    "events": Event,
+}
+
+
 def fact_counts(dataset: Dataset) -> dict[str, int]:
-    return {
-        "articles": dataset.count(Article),
-        "entities": dataset.count(Entity),
-        "mentions": dataset.count(Mention),
-        "quotes": dataset.count(Quote),
-        "pledges": dataset.count(Pledge),
-        "events": dataset.count(Event),
-    }
+    return {kind: dataset.count(table) for kind, table in COUNTED.items()}
 
 
 def served_counts(target: Target) -> dict[str, int] | None:
@@ -118,7 +193,7 @@ def insert_rows(connection: Connection, dataset: Dataset) -> None:
         counts=fact_counts(dataset),
     )
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in [*dataset.rows, info]:
+    for row in [*dataset.rows, info, *seed_part_rows(dataset)]:
         values = row.model_dump()
         if "id" in values and values["id"] is None:  # numbered here, the same way on every backend and load
             values["id"] = len(by_table[str(row.__tablename__)]) + 1
@@ -130,19 +205,42 @@ def insert_rows(connection: Connection, dataset: Dataset) -> None:
     store_documents(connection)
 
 
+def seed_part_rows(dataset: Dataset) -> list[SeedPart]:
+    """What the next load compares the seeds with (``app/incremental.py``): each part's hash and definitions."""
+    return [
+        SeedPart(
+            name=name,
+            sha256=sha256,
+            article_id=dataset.parts.get(name, (None, []))[0],
+            entities=dataset.parts.get(name, (None, []))[1],
+        )
+        for name, sha256 in sorted(dataset.hashes.items())
+    ]
+
+
 DOCUMENTS_BATCH = 500
 
 
-def store_documents(connection: Connection, progress: Callable[[int], object] | None = None) -> None:
+def store_documents(
+    connection: Connection,
+    progress: Callable[[int], object] | None = None,
+    only: dict[str, set[Any]] | None = None,
+) -> None:
     """Fill the ``doc`` column of every fact with its public JSON (``app/render.py``), inside the load's
     transaction: the data only changes when a load replaces it, so the API never assembles a fact from five tables
     on a request, and a list page is one indexed query. Then every article's annotations (``app/annotate.py``)
-    and the longest span of each kind of date range (``store_date_spans``)."""
+    and the longest span of each kind of date range (``store_date_spans``).
+
+    ``only`` (kind -> ids): render just these facts, leaving the annotations to the caller (an incremental
+    load, ``app/incremental.py``)."""
     store_date_spans(connection)
     for resource in RESOURCES:
         table = resource.table.__table__  # type: ignore[attr-defined]
         store = update(table).where(table.c.id == bindparam("_id")).values(doc=bindparam("_doc"), csv=bindparam("_csv"))
-        ids = connection.execute(select(resource.id_column).order_by(resource.id_column)).scalars().all()
+        if only is None:
+            ids = connection.execute(select(resource.id_column).order_by(resource.id_column)).scalars().all()
+        else:
+            ids = sorted(only.get(resource.kind, ()))
         columns = [column for column in resource.columns if column.key != "doc"]
         for start in range(0, len(ids), DOCUMENTS_BATCH):
             chunk = ids[start : start + DOCUMENTS_BATCH]
@@ -155,7 +253,8 @@ def store_documents(connection: Connection, progress: Callable[[int], object] | 
             )
             if progress:
                 progress(len(docs))
-    store_annotations(connection)
+    if only is None:
+        store_annotations(connection)
 
 
 def needs_build(seeds: Path, target: Target) -> str | None:

@@ -325,3 +325,14 @@ class DatasetInfo(SQLModel, table=True):
     version: str
     loaded_at: dt.datetime
     counts: dict[str, int] = Field(sa_type=JSON)
+
+
+class SeedPart(SQLModel, table=True):
+    """A part of the seeds the data was loaded from (``entities.yaml``, or one article's folder) with the hash of
+    its files: what lets the next load redo only the parts that changed (``app/incremental.py``)."""
+
+    __tablename__ = "seed_part"
+    name: str = Field(primary_key=True)  # "entities.yaml", "articles/<folder>"
+    sha256: str
+    article_id: str | None = None  # the article defined there
+    entities: list[str] = Field(sa_type=JSON)  # the entities defined there, in order

@@ -9,8 +9,9 @@ Map of this package, in reading order:
   YAML syntax error is, in plain words, at the line where it starts;
 - ``shapes``: the shapes curators write (``EntityIn``, ``QuoteIn``, ... with ``extra="forbid"``);
 - ``money``: amounts (``parse_amount``);
-- ``result``: what compiling gives back (``Dataset``, ``SearchDoc``, ``Problem``, ``SeedError``) and the
-  dataset version (``seeds_version``);
+- ``result``: what compiling gives back (``Dataset``, ``SearchDoc``, ``Problem``, ``SeedError``), the
+  dataset version (``seeds_version``) with a hash of each part of the seeds (``seed_parts``, for incremental loads),
+  and what a partial compile takes as given (``Known``);
 - ``checks``: ``_Checks``, the compiler's state and the checks every fact shares (reporting, validation, ids,
   references, evidence, dates);
 - ``facts``: ``_Facts``, an article's mentions, events, quotes and pledges; each ``add_*`` builds the table rows
@@ -24,16 +25,29 @@ Drafting a new article (``article-facts new``) is ``app.drafting``, built on the
 
 from app.seeds.compiler import compile_seeds
 from app.seeds.money import minor_exponent, parse_amount
-from app.seeds.result import Dataset, Problem, SearchDoc, SeedError, seed_files, seeds_version
+from app.seeds.result import (
+    Dataset,
+    Known,
+    Problem,
+    SearchDoc,
+    SeedError,
+    part_of,
+    seed_files,
+    seed_parts,
+    seeds_version,
+)
 
 __all__ = [
     "Dataset",
+    "Known",
     "Problem",
     "SearchDoc",
     "SeedError",
     "compile_seeds",
     "minor_exponent",
     "parse_amount",
+    "part_of",
     "seed_files",
+    "seed_parts",
     "seeds_version",
 ]

@@ -76,6 +76,8 @@ class _Checks:
         # Kinds whose definitions could not all be read: references to them would only add noise.
         self.unreadable: set[str] = set()
         self.invalid_ids: set[str] = set()
+        self.article_parts: dict[str, str] = {}  # article id -> its part of the seeds (``articles/<folder>``)
+        self.known_entities: dict[str, str] = {}  # entity id -> its article, of the articles not compiled
         self.entity_scope: dict[str, str | None] = {}  # entity id -> the article it is local to (None: registry)
 
     # Reporting

@@ -24,7 +24,7 @@ from app.models import (
 )
 from app.seeds.checks import KINDS, _ArticleContext, did_you_mean
 from app.seeds.facts import _Facts
-from app.seeds.result import Dataset, Problem, SearchDoc, SeedError, Source, seeds_version
+from app.seeds.result import Dataset, Known, Problem, SearchDoc, SeedError, Source, seed_parts
 from app.seeds.shapes import ArticleIn, EntityIn
 
 
@@ -84,6 +84,7 @@ class _Compiler(_Facts):
         article = self.validate(ArticleIn, src)
         if article is None or not self.claim_id("article", article.id, src):
             return
+        self.article_parts[article.id] = f"articles/{folder.name}"
         try:
             raw = (folder / "article.txt").read_bytes()
         except OSError as exc:
@@ -160,7 +161,17 @@ class _Compiler(_Facts):
 
     # Whole run
 
-    def run(self) -> Dataset | None:
+    def know(self, known: Known) -> None:
+        """Take the ids that the parts not compiled define as given: a duplicate of one is reported, a reference
+        to one is not unknown (``compile_seeds(only=...)``)."""
+        for kind, ids in known.ids.items():
+            for fact_id, part in ids.items():
+                self.fact_ids[kind][fact_id] = Source(part, {}, fact_id)
+        self.events.update((event_id, self.fact_ids["event"][event_id]) for event_id in known.ids.get("event", {}))
+        self.known_entities = dict(known.entity_scope)
+        self.entity_scope.update(known.entity_scope)  # local to their articles: never looked for in these ones
+
+    def run(self, only: set[str] | None = None, version: str | None = None) -> Dataset | None:
         if not self.root.is_dir():
             self.problems.append(Problem(str(self.root), 0, "-", "the seed folder does not exist"))
             return None
@@ -171,7 +182,9 @@ class _Compiler(_Facts):
             for src in self.items(registry, "entities", "seeds/entities.yaml"):
                 self.add_entity(src)
         folders = sorted(p for p in (self.root / "articles").glob("*") if p.is_dir())
-        if not folders:
+        if only is not None:
+            folders = [p for p in folders if f"articles/{p.name}" in only]
+        elif not folders:
             self.problems.append(Problem("seeds/articles", 0, "-", "there are no articles"))
         for folder in folders:
             self.add_article(folder)
@@ -179,9 +192,10 @@ class _Compiler(_Facts):
         for ctx, article, src, files in self.pending_articles:
             self.add_facts(ctx, article, src, files)
         if "entity" not in self.unreadable:
+            known = [*self.entities, *self.known_entities]
             for entity_id, src, path in self.entity_refs:
-                if entity_id not in self.entities and entity_id not in self.invalid_ids:
-                    self.problem(src, path, f"unknown entity {entity_id!r}{did_you_mean(entity_id, self.entities)}")
+                if entity_id not in self.entities and entity_id not in self.known_entities.keys() | self.invalid_ids:
+                    self.problem(src, path, f"unknown entity {entity_id!r}{did_you_mean(entity_id, known)}")
         if "event" not in self.unreadable:
             for event_id, src in self.event_refs:
                 if event_id not in self.events:
@@ -189,7 +203,15 @@ class _Compiler(_Facts):
         if self.problems:
             return None
         self.count_facts()
-        return Dataset(version=seeds_version(self.root), rows=self.rows, search=self.search, drafts=self.drafts)
+        hashes: dict[str, str] = {}
+        if version is None:
+            version, hashes = seed_parts(self.root)
+        parts: dict[str, tuple[str | None, list[str]]] = {"entities.yaml": (None, [])}
+        parts.update((part, (article_id, [])) for article_id, part in self.article_parts.items())
+        part_of_article = {article_id: part for part, (article_id, _) in parts.items()}
+        for entity_id in self.entities:
+            parts[part_of_article[self.entity_scope[entity_id]]][1].append(entity_id)
+        return Dataset(version, self.rows, self.search, self.drafts, hashes, parts)
 
     def count_facts(self) -> None:
         counts: dict[str, dict[str, set[Any]]] = defaultdict(lambda: defaultdict(set))
@@ -216,10 +238,17 @@ class _Compiler(_Facts):
                 row.event_count = len(counts[row.id]["event"])
 
 
-def compile_seeds(root: Path) -> Dataset:
-    """Validate every seed file under ``root``; the rows to load, or SeedError listing every problem."""
+def compile_seeds(
+    root: Path, only: set[str] | None = None, known: Known | None = None, version: str | None = None
+) -> Dataset:
+    """Validate every seed file under ``root``; the rows to load, or SeedError listing every problem.
+
+    ``only``: compile the registry and just these articles (``articles/<folder>``), taking what the others define
+    as ``known`` (``app/incremental.py``); the entity counts are then those of these articles alone."""
     compiler = _Compiler(root.resolve())
-    dataset = compiler.run()
+    if known is not None:
+        compiler.know(known)
+    dataset = compiler.run(only, version)
     if dataset is None:
         raise SeedError(sorted(set(compiler.problems)))
     return dataset
