@@ -7,11 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from app import API_VERSION, render
 from app.backend import Target
 from app.loader import load
 from app.main import create_app
+from app.schemas import ArticleDetail, EntityDetail
 from app.settings import get_settings
 from tests.conftest import ARTICLE_ID, COUNTS, SEEDS
 
@@ -252,6 +254,20 @@ async def test_cors_origins_can_be_restricted(database: Target, monkeypatch: pyt
         other = await client.get("/v1", headers={"Origin": "https://elsewhere.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://news.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize(("kind", "model"), [("entities", EntityDetail), ("articles", ArticleDetail)])
+async def test_a_detail_is_the_bytes_its_model_serializes(
+    client: httpx.AsyncClient, kind: str, model: type[BaseModel]
+) -> None:
+    """render.entity_detail and article_detail append their fields to the stored text instead of validating
+    through their models: the result must be what the model would have written, for every item (field order and
+    escaping of the verbatim text included)."""
+    ids = [item["id"] for item in (await client.get(f"/v1/{kind}?limit=200")).json()["data"]]
+    assert len(ids) >= COUNTS[kind]
+    for item_id in ids:
+        body = (await client.get(f"/v1/{kind}/{item_id}")).content
+        assert model.model_validate_json(body).model_dump_json().encode() == body, item_id
 
 
 async def test_an_entity_detail_embeds_a_bounded_number_of_mentions(
