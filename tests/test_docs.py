@@ -34,6 +34,8 @@ option that no longer exists. Last, every docs page is linked from the README an
 
 import argparse
 import contextlib
+import importlib.util
+import json
 import re
 import tempfile
 from collections.abc import Iterator
@@ -487,3 +489,20 @@ def test_relative_link_resolves(path: Path, target: str) -> None:
     assert linked.exists(), f"{where} links to {target}, which does not exist"
     if anchor and linked.suffix == ".md":
         assert anchor in anchors(linked), f"{where} links to {target}: {linked.name} has no heading #{anchor}"
+
+
+# --- the performance figures ----------------------------------------------------------------------------------
+
+BENCH = re.compile(r"<!-- bench: (benchmarks/results/[\w.-]+\.json) -->\n(.*?)\n<!-- /bench -->", re.DOTALL)
+
+
+def test_readme_performance_table_is_the_reports() -> None:
+    """The README's performance figures are those of the benchmark run it names, as ``benchmarks/report.py``
+    writes them (``readme_table``): a figure copied by hand, or left behind by a newer run, fails."""
+    match = BENCH.search(README.read_text())
+    assert match, "README.md has no performance section (<!-- bench: benchmarks/results/<run>.json --> ...)"
+    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "benchmarks" / "report.py")
+    assert spec is not None and spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    assert match[2] == report.readme_table(json.loads((ROOT / match[1]).read_text()))
