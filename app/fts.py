@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import Connection, Select, bindparam, column, false, func, literal_column, select, table, text
 
 from app.evidence import fold
 from app.models import Entity, EntityAlias, EventParticipant, Pledge, PledgeRecipient, Quote
@@ -94,6 +94,53 @@ def query(dialect: str, text: str) -> str | None:
     return tsquery(text) if dialect == "postgresql" else fts5_query(text)
 
 
+# On SQLite a search row's rowid is its fact's rowid (in the table named by its kind) times ROWID_STEP plus its
+# kind's code: then "does this fact match?" is a test on the rowids FTS5 reads from a word's doclist alone, no
+# search row read (``condition``). The loader and tools/synth number the rows so; migration 9a4c2e7c0d21 renumbered
+# the rows of databases loaded before.
+ROWID_KINDS = {"entity": 0, "article": 1, "quote": 2, "pledge": 3, "event": 4}
+ROWID_STEP = len(ROWID_KINDS)
+# A list's ``q`` with at least this many matches of its kind walks the list's sort index, testing each fact's rowid
+# against the set of the matches' rowids, and stops at the page; with fewer it reads the matches' ids and sorts them.
+COMMON = 1000
+SQLITE_COMMON = (
+    f"SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? AND rowid % {ROWID_STEP} = ? LIMIT ?)"
+)
+
+
+def search_rowid(kind: str, id_: str) -> str:
+    """SQL for the rowid of the search row of the fact of kind ``kind`` and id ``id_`` (two SQL expressions)."""
+    arms = (
+        f"WHEN '{k}' THEN (SELECT rowid FROM {k} WHERE id = {id_}) * {ROWID_STEP} + {c}" for k, c in ROWID_KINDS.items()
+    )
+    return f"CASE {kind} {' '.join(arms)} END"
+
+
+def plan(connection: Connection, table: Any, column: Any, kind: str, q: str | None) -> str:
+    """How a list of ``table`` (its facts found by ``column``) reads its matches for the query ``q`` of ``kind``:
+    "none" (no words), "members" (a common word, on SQLite, when ``column`` is the table's own id) or "match"."""
+    if q is None:
+        return "none"
+    if connection.dialect.name == "postgresql" or table.__tablename__ != kind or column is not table.id:
+        return "match"
+    # Counted on the doclist's rowids alone (the kind is in the rowid), only as far as COMMON.
+    common = connection.exec_driver_sql(SQLITE_COMMON, (q, ROWID_KINDS[kind], COMMON)).scalar_one()
+    return "members" if common >= COMMON else "match"
+
+
+def condition(dialect: str, table: Any, column: Any, plan: str) -> Any:
+    """The condition a list's ``q`` adds for its ``plan`` (see ``plan``); both plans select the same facts."""
+    if plan == "none":
+        return false()
+    if plan == "match":
+        return column.in_(matching_ids(dialect))
+    rowid: Any = literal_column(f"{table.__tablename__}.rowid") * ROWID_STEP + ROWID_KINDS[table.__tablename__]
+    return rowid.in_(select(literal_column("rowid")).select_from(SEARCH_INDEX).where(_MATCH))
+
+
+_MATCH = literal_column("search_index").op("MATCH")(bindparam("q"))
+
+
 def matching_ids(dialect: str) -> Any:
     """A subquery of the ids of kind ``:search_kind`` whose indexed text matches the query ``:q`` (see ``query``)."""
     if dialect == "postgresql":
@@ -101,9 +148,7 @@ def matching_ids(dialect: str) -> Any:
             SEARCH_INDEX.c.document.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), bindparam("q"))),
             SEARCH_INDEX.c.kind == bindparam("search_kind"),
         )
-    return select(SEARCH_INDEX.c.id).where(
-        literal_column("search_index").op("MATCH")(bindparam("q")), SEARCH_INDEX.c.kind == bindparam("search_kind")
-    )
+    return select(SEARCH_INDEX.c.id).where(_MATCH, SEARCH_INDEX.c.kind == bindparam("search_kind"))
 
 
 def search(
@@ -347,7 +392,8 @@ def index_rows(
     ]
     if dialect != "postgresql":
         return text(
-            "INSERT INTO search_index (kind, id, label, body, names) VALUES (:kind, :id, :label, :body, :names)"
+            "INSERT INTO search_index (rowid, kind, id, label, body, names) "
+            f"VALUES ({search_rowid(':kind', ':id')}, :kind, :id, :label, :body, :names)"
         ), rows
     for row in rows:
         for key in ("label", "body", "names"):

@@ -20,7 +20,7 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, tuple_, union_all
 
 from app import fts, references
 from app.formats import Format, Representation, negotiate
@@ -317,14 +317,12 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
     search: str | None = None
     if params.q is not None:
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
-        search = "none" if bound["q"] is None else "match"
+        search = fts.plan(connection, resource.table, resource.search_column, resource.search_kind, bound["q"])
 
     def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters if name != without]
         if search is not None:
-            where.append(
-                resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
-            )
+            where.append(fts.condition(connection.dialect.name, resource.table, resource.search_column, search))
         return where
 
     split = next((name for name in filters if resource.filters[name].arms is not None), None)
