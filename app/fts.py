@@ -5,7 +5,7 @@ one as a prefix, a match in the label (a name or title) weighing more than one i
 more than one in the names of the fact's people (its speaker, donor, announcer, recipients or participants, with
 their aliases: a search for "Lavrov" finds what Lavrov said, after what was said about him); nothing the user
 types is ever syntax. Snippets are always cut from the fact's own words, never from the names. Each backend's SQL
-lives here, behind ``matching_ids`` (the ``q`` filter of a list), ``search`` (ranked hits with snippets) and
+lives here, behind ``app/matches.py`` (the ``q`` filter of a list), ``search`` (ranked hits with snippets) and
 ``index_rows`` (what the loader writes, with ``people``: the names of each fact's people).
 
 SQLite's ``unicode61`` tokenizer splits text into runs of letters and digits, folds case and drops diacritics.
@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, bindparam, column, false, func, literal_column, select, table, text
+from sqlalchemy import Connection, Select, func, literal_column, select, text
 
 from app.evidence import fold
+from app.matches import SEARCH_INDEX, search_rowid
 from app.models import Entity, EntityAlias, EventParticipant, Pledge, PledgeRecipient, Quote
 
 MAX_WORDS = 16
@@ -38,9 +39,6 @@ NAMES_WEIGHT = 0.2
 OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_WORDS = 16
 
-SEARCH_INDEX = table(
-    "search_index", column("kind"), column("id"), column("label"), column("body"), column("names"), column("document")
-)
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits, not the underscore
@@ -92,63 +90,6 @@ def tsquery(text: str) -> str | None:
 def query(dialect: str, text: str) -> str | None:
     """The backend's full-text query for ``text`` (bound as the parameter ``q``); None when it has no words."""
     return tsquery(text) if dialect == "postgresql" else fts5_query(text)
-
-
-# On SQLite a search row's rowid is its fact's rowid (in the table named by its kind) times ROWID_STEP plus its
-# kind's code: then "does this fact match?" is a test on the rowids FTS5 reads from a word's doclist alone, no
-# search row read (``condition``). The loader and tools/synth number the rows so; migration 9a4c2e7c0d21 renumbered
-# the rows of databases loaded before.
-ROWID_KINDS = {"entity": 0, "article": 1, "quote": 2, "pledge": 3, "event": 4}
-ROWID_STEP = len(ROWID_KINDS)
-# A list's ``q`` with at least this many matches of its kind walks the list's sort index, testing each fact's rowid
-# against the set of the matches' rowids, and stops at the page; with fewer it reads the matches' ids and sorts them.
-COMMON = 1000
-SQLITE_COMMON = (
-    f"SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? AND rowid % {ROWID_STEP} = ? LIMIT ?)"
-)
-
-
-def search_rowid(kind: str, id_: str) -> str:
-    """SQL for the rowid of the search row of the fact of kind ``kind`` and id ``id_`` (two SQL expressions)."""
-    arms = (
-        f"WHEN '{k}' THEN (SELECT rowid FROM {k} WHERE id = {id_}) * {ROWID_STEP} + {c}" for k, c in ROWID_KINDS.items()
-    )
-    return f"CASE {kind} {' '.join(arms)} END"
-
-
-def plan(connection: Connection, table: Any, column: Any, kind: str, q: str | None) -> str:
-    """How a list of ``table`` (its facts found by ``column``) reads its matches for the query ``q`` of ``kind``:
-    "none" (no words), "members" (a common word, on SQLite, when ``column`` is the table's own id) or "match"."""
-    if q is None:
-        return "none"
-    if connection.dialect.name == "postgresql" or table.__tablename__ != kind or column is not table.id:
-        return "match"
-    # Counted on the doclist's rowids alone (the kind is in the rowid), only as far as COMMON.
-    common = connection.exec_driver_sql(SQLITE_COMMON, (q, ROWID_KINDS[kind], COMMON)).scalar_one()
-    return "members" if common >= COMMON else "match"
-
-
-def condition(dialect: str, table: Any, column: Any, plan: str) -> Any:
-    """The condition a list's ``q`` adds for its ``plan`` (see ``plan``); both plans select the same facts."""
-    if plan == "none":
-        return false()
-    if plan == "match":
-        return column.in_(matching_ids(dialect))
-    rowid: Any = literal_column(f"{table.__tablename__}.rowid") * ROWID_STEP + ROWID_KINDS[table.__tablename__]
-    return rowid.in_(select(literal_column("rowid")).select_from(SEARCH_INDEX).where(_MATCH))
-
-
-_MATCH = literal_column("search_index").op("MATCH")(bindparam("q"))
-
-
-def matching_ids(dialect: str) -> Any:
-    """A subquery of the ids of kind ``:search_kind`` whose indexed text matches the query ``:q`` (see ``query``)."""
-    if dialect == "postgresql":
-        return select(SEARCH_INDEX.c.id).where(
-            SEARCH_INDEX.c.document.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), bindparam("q"))),
-            SEARCH_INDEX.c.kind == bindparam("search_kind"),
-        )
-    return select(SEARCH_INDEX.c.id).where(_MATCH, SEARCH_INDEX.c.kind == bindparam("search_kind"))
 
 
 def search(

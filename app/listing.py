@@ -20,9 +20,9 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select, tuple_, union_all
 
-from app import fts, references
+from app import fts, matches, references
 from app.formats import Format, Representation, negotiate
 from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug, sort_columns
 from app.problems import ProblemError, bad_parameter
@@ -317,12 +317,12 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
     search: str | None = None
     if params.q is not None:
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
-        search = fts.plan(connection, resource.table, resource.search_column, resource.search_kind, bound["q"])
+        search = matches.plan(connection, resource.table, resource.search_column, resource.search_kind, bound["q"])
 
     def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters if name != without]
         if search is not None:
-            where.append(fts.condition(connection.dialect.name, resource.table, resource.search_column, search))
+            where.append(matches.condition(connection.dialect.name, resource.table, resource.search_column, search))
         return where
 
     split = next((name for name in filters if resource.filters[name].arms is not None), None)
@@ -387,7 +387,7 @@ def fetch(
             connection,
             resource,
             ("count", *where.key),
-            lambda: select(func.count()).select_from(resource.table).where(*conditions()),
+            lambda: matches.count(resource.table, where.key[1] or "", conditions()),
         )
         total = cached(
             request,

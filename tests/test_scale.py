@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app import fts
+from app import fts, matches
 from app.listing import encode_cursor
 from app.params import FEW_OPEN
 from app.resources import RESOURCES
@@ -246,7 +246,7 @@ def full_scans(db: sqlite3.Connection, statement: str, parameters: Any) -> list[
     """
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-    # A list's q with a common word (fts.plan "members") walks the sort index too, testing each row's rowid against
+    # A list's q with a common word (matches.plan "members") walks the sort index too, testing each row's rowid against
     # the set of the matches' rowids, and stops at the page: the walk of a list without a filter, for this check.
     sql = MEMBERSHIP.sub("", " ".join(statement.upper().split()))
     ordered_walk = (
@@ -486,7 +486,7 @@ async def test_both_plans_of_q_give_the_same_rows(
 ) -> None:
     """A list's q walks the sort index testing rowids (a common word) or reads the matches' ids (a rare one):
     either, forced here by the threshold, returns every match once, in order, and counts them all."""
-    monkeypatch.setattr(fts, "COMMON", common)
+    monkeypatch.setattr(matches, "COMMON", common)
     word = re.search(r"q=\{(\w+)\}", url)[1]  # type: ignore[index]
     expected = [
         row[0]
@@ -511,10 +511,10 @@ async def test_both_plans_of_q_give_the_same_rows(
 async def test_q_with_a_common_word_walks_the_sort_index(
     client: httpx.AsyncClient, statements: list[Statement], db: sqlite3.Connection, sample: dict[str, str], cursor: bool
 ) -> None:
-    """At 20k quotes the common word has over fts.COMMON matches: the page walks the sort index and tests each
+    """At 20k quotes the common word has over matches.COMMON matches: the page walks the sort index and tests each
     quote's rowid against the matches' rowids (a LIST SUBQUERY, built from the doclist), no sort of its own; a rare
     word reads its few matches' ids and sorts them."""
-    assert one(db, "SELECT count(*) FROM search_index(?) WHERE kind = 'quote'", COMMON_WORD) >= fts.COMMON
+    assert one(db, "SELECT count(*) FROM search_index(?) WHERE kind = 'quote'", COMMON_WORD) >= matches.COMMON
     url = f"/v1/quotes?q={COMMON_WORD}&limit=50"
     if cursor:
         url = (await get(client, url)).json()["next_url"]

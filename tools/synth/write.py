@@ -14,8 +14,8 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from app.db import analyze, check, open_engine
-from app.fts import search_rowid
 from app.loader import store_documents
+from app.matches import search_rowid
 from app.schema import migrate
 from tools.synth.generator import Rows, rows
 
@@ -83,7 +83,7 @@ def _write(path: Path, source: Iterator[Rows], quotes: int, progress: bool) -> N
             db.execute(f'DROP INDEX "{name}"')
         with _step("rows (this process)", progress), _progress_bar(progress, total=quotes, unit="quote") as advance:
             for batch in source:
-                # The search rows last: each one's rowid is computed from its fact's (fts.search_rowid).
+                # The search rows last: each one's rowid is computed from its fact's (matches.search_rowid).
                 for table, values in sorted(batch.items(), key=lambda item: item[0] == "search_index"):
                     if values:
                         db.executemany(_insert(table), values)
