@@ -338,8 +338,8 @@ def fetch(
     connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
 ) -> PageResult:
     """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter, +1 for
-    a ``q`` on SQLite: ``matches.plan``), compiled once per shape of request (filters, sort, cursor or not) with bound values. ``stored_csv``: read each
-    item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
+    a ``q`` on SQLite: ``matches.plan``), compiled once per shape of request (filters, sort, cursor or not) with
+    bound values. ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
     where = matching(connection, resource, params)
     bound, conditions = dict(where.bound), where.conditions
 
