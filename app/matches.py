@@ -6,6 +6,8 @@ search row read. The loader (fts.index_rows) and tools/synth number the rows so;
 those of databases loaded before. A list's ``q`` with a common word (COMMON matches of its kind or more) walks the
 list's sort index, testing each fact's rowid against the set of the matches' rowids, and stops at the page; with a
 rare word it reads the few matches' ids and sorts them. PostgreSQL always does the latter (its own planner chooses).
+The fact tables' rowids are implicit (their ids are text), and SQLite's VACUUM may renumber those: a file is never
+vacuumed after its load (a VACUUM added one day must renumber the search rows as the migration does).
 """
 
 from typing import Any
