@@ -5,7 +5,7 @@ one as a prefix, a match in the label (a name or title) weighing more than one i
 more than one in the names of the fact's people (its speaker, donor, announcer, recipients or participants, with
 their aliases: a search for "Lavrov" finds what Lavrov said, after what was said about him); nothing the user
 types is ever syntax. Snippets are always cut from the fact's own words, never from the names. Each backend's SQL
-lives here, behind ``matching_ids`` (the ``q`` filter of a list), ``search`` (ranked hits with snippets) and
+lives here, behind ``app/matches.py`` (the ``q`` filter of a list), ``search`` (ranked hits with snippets) and
 ``index_rows`` (what the loader writes, with ``people``: the names of each fact's people).
 
 SQLite's ``unicode61`` tokenizer splits text into runs of letters and digits, folds case and drops diacritics.
@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import Connection, Select, func, literal_column, select, text
 
 from app.evidence import fold
+from app.matches import SEARCH_INDEX, search_rowid
 from app.models import Entity, EntityAlias, EventParticipant, Pledge, PledgeRecipient, Quote
 
 MAX_WORDS = 16
@@ -38,9 +39,6 @@ NAMES_WEIGHT = 0.2
 OPEN, CLOSE = "\x02", "\x03"
 SNIPPET_WORDS = 16
 
-SEARCH_INDEX = table(
-    "search_index", column("kind"), column("id"), column("label"), column("body"), column("names"), column("document")
-)
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits, not the underscore
@@ -92,18 +90,6 @@ def tsquery(text: str) -> str | None:
 def query(dialect: str, text: str) -> str | None:
     """The backend's full-text query for ``text`` (bound as the parameter ``q``); None when it has no words."""
     return tsquery(text) if dialect == "postgresql" else fts5_query(text)
-
-
-def matching_ids(dialect: str) -> Any:
-    """A subquery of the ids of kind ``:search_kind`` whose indexed text matches the query ``:q`` (see ``query``)."""
-    if dialect == "postgresql":
-        return select(SEARCH_INDEX.c.id).where(
-            SEARCH_INDEX.c.document.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), bindparam("q"))),
-            SEARCH_INDEX.c.kind == bindparam("search_kind"),
-        )
-    return select(SEARCH_INDEX.c.id).where(
-        literal_column("search_index").op("MATCH")(bindparam("q")), SEARCH_INDEX.c.kind == bindparam("search_kind")
-    )
 
 
 def search(
@@ -347,7 +333,8 @@ def index_rows(
     ]
     if dialect != "postgresql":
         return text(
-            "INSERT INTO search_index (kind, id, label, body, names) VALUES (:kind, :id, :label, :body, :names)"
+            "INSERT INTO search_index (rowid, kind, id, label, body, names) "
+            f"VALUES ({search_rowid(':kind', ':id')}, :kind, :id, :label, :body, :names)"
         ), rows
     for row in rows:
         for key in ("label", "body", "names"):

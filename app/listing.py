@@ -20,9 +20,9 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, false, func, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select, tuple_, union_all
 
-from app import fts, references
+from app import fts, matches, references
 from app.formats import Format, Representation, negotiate
 from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug, sort_columns
 from app.problems import ProblemError, bad_parameter
@@ -317,14 +317,12 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
     search: str | None = None
     if params.q is not None:
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
-        search = "none" if bound["q"] is None else "match"
+        search = matches.plan(connection, resource.table, resource.search_column, resource.search_kind, bound["q"])
 
     def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
         where = [resource.filters[name].condition(name) for name in filters if name != without]
         if search is not None:
-            where.append(
-                resource.search_column.in_(fts.matching_ids(connection.dialect.name)) if search == "match" else false()
-            )
+            where.append(matches.condition(connection.dialect.name, resource.table, resource.search_column, search))
         return where
 
     split = next((name for name in filters if resource.filters[name].arms is not None), None)
@@ -339,9 +337,9 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
 def fetch(
     connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
 ) -> PageResult:
-    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter),
-    compiled once per shape of request (filters, sort, cursor or not) with bound values. ``stored_csv``: read each
-    item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
+    """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter, +1 for
+    a ``q`` on SQLite: ``matches.plan``), compiled once per shape of request (filters, sort, cursor or not) with
+    bound values. ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
     where = matching(connection, resource, params)
     bound, conditions = dict(where.bound), where.conditions
 
@@ -389,7 +387,7 @@ def fetch(
             connection,
             resource,
             ("count", *where.key),
-            lambda: select(func.count()).select_from(resource.table).where(*conditions()),
+            lambda: matches.count(resource.table, where.key[1] or "", conditions()),
         )
         total = cached(
             request,

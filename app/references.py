@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from app import fts
+from app.matches import matching_ids
 from app.params import ListParams
 from app.problems import ProblemError, bad_parameter
 from app.resources import BY_KIND, Resource
@@ -92,7 +93,7 @@ def _named(connection: Connection, kind: str, value: str) -> list[str]:
     query = fts.query(dialect, value.replace("-", " "))
     if query is None:
         return []
-    statement = _NAMED.setdefault(dialect, Prepared(lambda: fts.matching_ids(dialect).limit(NAMED)))
+    statement = _NAMED.setdefault(dialect, Prepared(lambda: matching_ids(dialect).limit(NAMED)))
     return [row[0] for row in statement(connection, q=query, search_kind=kind)]
 
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app import fts, matches
 from app.listing import encode_cursor
 from app.params import FEW_OPEN
 from app.resources import RESOURCES
@@ -155,6 +156,8 @@ LISTS = [
     "/v1/quotes?sort=-id",
     "/v1/quotes?count=true",
     "/v1/quotes?speaker={speaker}&count=true",
+    "/v1/quotes?q={common}&count=true",
+    "/v1/quotes?q={common}&speaker={speaker}&count=true",
     "/v1/pledges",
     "/v1/pledges?donor={donor}",
     "/v1/pledges?recipient={recipient}",
@@ -184,6 +187,7 @@ LISTS = [
     "/v1/pledges?sort=-usd",
     "/v1/pledges?sort=-id",
     "/v1/pledges?count=true",
+    "/v1/pledges?q={common}&count=true",
     "/v1/events",
     "/v1/events?type=meeting",
     "/v1/events?type__in=meeting,visit",
@@ -230,6 +234,11 @@ OTHERS = [
 ]
 
 
+MEMBERSHIP = re.compile(
+    r"\bWHERE \w+\.ROWID \* \? \+ \? IN \(SELECT ROWID FROM SEARCH_INDEX WHERE SEARCH_INDEX MATCH \?\)(?= ORDER BY)"
+)
+
+
 def full_scans(db: sqlite3.Connection, statement: str, parameters: Any) -> list[str]:
     """The lines of the statement's query plan that read a large table in full.
 
@@ -240,7 +249,9 @@ def full_scans(db: sqlite3.Connection, statement: str, parameters: Any) -> list[
     """
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-    sql = statement.upper()
+    # A list's q with a common word (matches.plan "members") walks the sort index too, testing each row's rowid against
+    # the set of the matches' rowids, and stops at the page: the walk of a list without a filter, for this check.
+    sql = MEMBERSHIP.sub("", " ".join(statement.upper().split()))
     ordered_walk = (
         re.search(r"\bLIMIT\b", sql) is not None
         and re.search(r"\bWHERE\b", sql) is None
@@ -448,6 +459,81 @@ async def test_cursor_pages_return_every_row_once_in_order(
         next_url = body["next_url"]
     assert len(expected) > 200
     assert walked == expected
+
+
+# --- q within a list ---------------------------------------------------------------------------------------
+
+# Lists with q, walked page by page, and the plain SQL that gives their rows: the matches found by the search rows'
+# own kind and id (never by their rowids), in the list's order.
+SEARCH_WALKS = [
+    ("/v1/quotes?q={common}&limit=200", "quote", "said_on_earliest, id"),
+    ("/v1/quotes?q={common}&sort=speaker,-said_on&limit=200", "quote", "speaker_id, said_on_earliest DESC, id DESC"),
+    ("/v1/quotes?q={prefix}&sort=-id&limit=200", "quote", "id DESC"),
+    ("/v1/events?q={event_word}&limit=20", "event", "date_earliest, id"),
+    ("/v1/articles?q={common}&limit=200", "article", "published_on_earliest DESC, id DESC"),
+    ("/v1/entities?q={name_prefix}&limit=20", "entity", "name, id"),
+]
+
+
+@pytest.mark.parametrize("common", [0, 10**9], ids=["members", "match"])
+@pytest.mark.parametrize(("url", "kind", "order"), SEARCH_WALKS)
+async def test_both_plans_of_q_give_the_same_rows(
+    client: httpx.AsyncClient,
+    db: sqlite3.Connection,
+    sample: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    kind: str,
+    order: str,
+    common: int,
+) -> None:
+    """A list's q walks the sort index testing rowids (a common word) or reads the matches' ids (a rare one):
+    either, forced here by the threshold, returns every match once, in order, and counts them all."""
+    monkeypatch.setattr(matches, "COMMON", common)
+    word = re.search(r"q=\{(\w+)\}", url)[1]  # type: ignore[index]
+    expected = [
+        row[0]
+        for row in db.execute(
+            f"SELECT id FROM {kind} WHERE id IN (SELECT id FROM search_index WHERE search_index MATCH ? AND kind = ?) "
+            f"ORDER BY {order}",
+            (fts.fts5_query(sample[word]), kind),
+        )
+    ]
+    walked: list[str] = []
+    next_url: str | None = url.format(**sample) + "&count=true"
+    while next_url:
+        body = (await get(client, next_url)).json()
+        assert body["total"] == len(expected)
+        walked += [item["id"] for item in body["data"]]
+        next_url = body["next_url"]
+    assert len(expected) > int(url.rsplit("limit=", 1)[1])  # more than one page
+    assert walked == expected
+
+
+@pytest.mark.parametrize("cursor", [False, True], ids=["first", "next"])
+async def test_q_with_a_common_word_walks_the_sort_index(
+    client: httpx.AsyncClient, statements: list[Statement], db: sqlite3.Connection, sample: dict[str, str], cursor: bool
+) -> None:
+    """At 20k quotes the common word has over matches.COMMON matches: the page walks the sort index and tests each
+    quote's rowid against the matches' rowids (a LIST SUBQUERY, built from the doclist), no sort of its own; a rare
+    word reads its few matches' ids and sorts them."""
+    assert one(db, "SELECT count(*) FROM search_index(?) WHERE kind = 'quote'", COMMON_WORD) >= matches.COMMON
+    url = f"/v1/quotes?q={COMMON_WORD}&limit=50"
+    if cursor:
+        url = (await get(client, url)).json()["next_url"]
+        statements.clear()
+    await get(client, url)
+    page_sql, parameters = next((sql, p) for sql, p in statements if "ORDER BY" in sql)
+    plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {page_sql}", parameters)]
+    assert re.match(r"(SCAN|SEARCH) quote USING (COVERING )?INDEX ix_quote_said_on", plan[0]), plan
+    assert any(line.startswith("LIST SUBQUERY") for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
+    statements.clear()
+    await get(client, f"/v1/quotes?q={sample['rare']}&limit=50")
+    page_sql, parameters = next((sql, p) for sql, p in statements if "ORDER BY" in sql)
+    plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {page_sql}", parameters)]
+    assert re.match(r"SEARCH quote USING (COVERING )?INDEX \w+ \(id=\?\)", plan[0]), plan  # by each match's id
+    assert any(line.startswith("USE TEMP B-TREE FOR ORDER BY") for line in plan), plan
 
 
 # --- Facets ------------------------------------------------------------------------------------------------

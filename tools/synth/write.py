@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 from app.db import analyze, check, open_engine
 from app.loader import store_documents
+from app.matches import search_rowid
 from app.schema import migrate
 from tools.synth.generator import Rows, rows
 
@@ -82,7 +83,8 @@ def _write(path: Path, source: Iterator[Rows], quotes: int, progress: bool) -> N
             db.execute(f'DROP INDEX "{name}"')
         with _step("rows (this process)", progress), _progress_bar(progress, total=quotes, unit="quote") as advance:
             for batch in source:
-                for table, values in batch.items():
+                # The search rows last: each one's rowid is computed from its fact's (matches.search_rowid).
+                for table, values in sorted(batch.items(), key=lambda item: item[0] == "search_index"):
                     if values:
                         db.executemany(_insert(table), values)
                 advance(len(batch.get("quote", ())))
@@ -113,6 +115,9 @@ def _write(path: Path, source: Iterator[Rows], quotes: int, progress: bool) -> N
 
 
 def _insert(table: str) -> str:
+    if table == "search_index":
+        names = ", ".join(SEARCH_COLUMNS)
+        return f"INSERT INTO search_index (rowid, {names}) VALUES ({search_rowid('?1', '?2')}, ?1, ?2, ?3, ?4, ?5)"
     columns = _columns(table)
     names = ", ".join(f'"{c}"' for c in columns)
     return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
