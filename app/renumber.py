@@ -3,11 +3,12 @@
 A full load numbers the rows of some tables in the order it compiles them: the registry's entities with their
 aliases and affiliations, then each article folder in name order with its local entities and the evidence of its
 title, publisher and date, then each article folder again with its mentions and facts (their evidence, the
-initiatives of its pledges); the search index gets its rowids in the same order, and the annotations are numbered
-article by article (by id), in reading order. An incremental load deletes the rows of the parts it redoes and
-inserts their new ones after all the others; numbering each table again by (phase, the part's place, the row's
-number) puts every row where a full rebuild puts it. Only the rows whose number changes are written: none after
-an edit that adds or removes no row, the rows of the later articles after one that does.
+initiatives of its pledges), and the annotations article by article (by id), in reading order. An incremental
+load deletes the rows of the parts it redoes and inserts their new ones after all the others; numbering each table
+again by (phase, the part's place, the row's number) puts every row where a full rebuild puts it. A search row's
+rowid is not a number of this kind: it follows from its fact's rowid (``app/matches.py``), whichever it is. Only
+the rows whose number changes are written: none after an edit that adds or removes no row, the rows of the later
+articles after one that does.
 """
 
 from collections.abc import Callable, Iterable
@@ -16,7 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from app.matches import search_rowid
+
 REGISTRY_RANK = -1
+FOLLOWS = search_rowid("search_index.kind", "search_index.id")  # the rowid a search row's fact gives it
 
 
 @dataclass
@@ -90,18 +94,18 @@ def renumber_rows(connection: Connection, order: Order) -> set[int]:
             lambda i, a, kind: (kind != "article", place[a], i),
         ),
     )
-    facts = fact_articles(connection)
-
-    def indexed(rowid: int, kind: str, id_: str) -> tuple[int, int, int]:
-        if kind == "entity":
-            return (0 if owner[id_] == REGISTRY_RANK else 1, owner[id_], rowid)
-        if kind == "article":
-            return (1, place[id_], rowid)
-        return (2, place[facts[kind, id_]], rowid)
-
-    renumber(
-        connection, "search_index", "rowid", _rows(connection, "SELECT rowid, kind, id FROM search_index", indexed)
-    )
+    # A search row's rowid follows from its fact's (app/matches.py): set it again for the rows of the facts
+    # inserted since (their rowids are new), in two steps through negative numbers as ``renumber`` does.
+    moves = [
+        (-target, old)
+        for old, target in connection.exec_driver_sql(
+            f"SELECT rowid, {search_rowid('search_index.kind', 'search_index.id')} FROM search_index"
+        )
+        if target != old
+    ]
+    if moves:
+        connection.exec_driver_sql("UPDATE search_index SET rowid = ? WHERE rowid = ?", moves)
+        connection.exec_driver_sql("UPDATE search_index SET rowid = -rowid WHERE rowid < 0")
     return moved
 
 

@@ -13,6 +13,7 @@ from app import resources
 from app.cli import main
 from app.export import package_path
 from app.loader import load, load_changes
+from app.matches import search_rowid
 from app.seeds import SeedError
 
 pytestmark = pytest.mark.sqlite_only("incremental loads update a copy of the SQLite file; PostgreSQL rebuilds whole")
@@ -74,7 +75,8 @@ CHANGES: dict[str, Callable[[Path], None]] = {
 
 
 def dump(path: Path) -> dict[str, list[Any]]:
-    """Every row of every table (the search index with its rowids), but ``dataset_info.loaded_at``."""
+    """Every row of every table, but ``dataset_info.loaded_at``; a search row with whether its rowid follows its
+    fact's (the facts' own rowids, as SQLite gives them, are not content: an incremental load appends)."""
     db = sqlite3.connect(path)
     try:
         names = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
@@ -82,8 +84,11 @@ def dump(path: Path) -> dict[str, list[Any]]:
         for name in names:
             if name in FTS_SHADOW or name == "search_index_config":
                 continue
-            columns = "rowid, *" if name == "search_index" else "*"
-            rows = db.execute(f"SELECT {columns} FROM {name}").fetchall()
+            rows = db.execute(f"SELECT * FROM {name}").fetchall()
+            if name == "search_index":  # each row's rowid follows from its fact's (app/matches.py), which it holds
+                rows = db.execute(
+                    f"SELECT rowid = {search_rowid('search_index.kind', 'search_index.id')}, * FROM search_index"
+                ).fetchall()
             if name == "dataset_info":
                 rows = [(id_, version, counts) for id_, version, _loaded_at, counts in rows]
             if name == "sqlite_stat1":  # planner statistics: those of the FTS5 b-trees depend on their layout

@@ -1,7 +1,7 @@
 """seed parts: a hash of each part of the seeds a database was loaded from, so a load can redo only what changed
 
 Revision ID: 9a4c2e6f1b30
-Revises: 9a4c2e7b5d13
+Revises: 9a4c2e7c0d21
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "9a4c2e6f1b30"
-down_revision: str | Sequence[str] | None = "9a4c2e7b5d13"
+down_revision: str | Sequence[str] | None = "9a4c2e7c0d21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
