@@ -141,7 +141,7 @@ def markdown(results: dict[str, Any], chart: str) -> str:
         "",
         f"## Starvation, {largest} quotes, one worker",
         "",
-        "A cheap request (an entity's detail, `wrk -t2 -c32`) alone, then while 2 and 8 clients repeat the most "
+        "A cheap request (an entity's detail, `wrk -t1 -c32`) alone, then while 2 and 8 clients repeat the most "
         "expensive valid request of each list (`starvation.py`).",
         "",
         *table(results["starvation"]["rows"]),

@@ -389,8 +389,8 @@ def check(srv: Server, urls: dict[str, Scenario]) -> dict[str, Any]:
     return found
 
 
-def wrk(url: str, seconds: int, header: str | None) -> dict[str, Any]:
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+def wrk(url: str, seconds: int, header: str | None, threads: int = THREADS) -> dict[str, Any]:
+    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if header:
         command += ["-H", header]
     out = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
