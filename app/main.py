@@ -66,6 +66,9 @@ def create_app(db: Target | None = None) -> FastAPI:
             "enum values may be added, never removed, renamed or retyped; clients must ignore fields they do not know."
         ),
         generate_unique_id_function=_operation_id,
+        # The app exports no telemetry (its log line is app/logs.py's); FastAPI's own would otherwise look up
+        # OpenTelemetry's global providers, three environment variables, on every request: a fifth of a 304's cost.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         servers=[{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine"}],
         openapi_tags=[
             *({"name": resource.name, "description": resource.description} for resource in RESOURCES),
