@@ -42,11 +42,16 @@ def renumber(connection: Connection, table: str, key: str, rows: Iterable[tuple[
     """Number ``rows`` ((number, sort key)) of ``table`` 1, 2, ... in sort-key order; the new numbers of the rows
     that moved. In two steps, through negative numbers, so no two rows ever hold the same number."""
     ordered = sorted(rows, key=lambda row: row[1])
-    moves = [(-new, old) for new, (old, _) in enumerate(ordered, 1) if new != old]
+    return _move(connection, table, key, [(new, old) for new, (old, _) in enumerate(ordered, 1) if new != old])
+
+
+def _move(connection: Connection, table: str, key: str, moves: list[tuple[int, int]]) -> set[int]:
+    """Give each row of ``moves`` ((new, old)) its new number, in two steps through negative numbers, so no two
+    rows ever hold the same number; the new numbers."""
     if moves:
-        connection.exec_driver_sql(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", moves)
+        connection.exec_driver_sql(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", [(-new, old) for new, old in moves])
         connection.exec_driver_sql(f"UPDATE {table} SET {key} = -{key} WHERE {key} < 0")
-    return {-new for new, _ in moves}
+    return {new for new, _ in moves}
 
 
 def _rows(connection: Connection, sql: str, key: Callable[..., Any]) -> list[tuple[int, Any]]:
@@ -94,18 +99,9 @@ def renumber_rows(connection: Connection, order: Order) -> set[int]:
             lambda i, a, kind: (kind != "article", place[a], i),
         ),
     )
-    # A search row's rowid follows from its fact's (app/matches.py): set it again for the rows of the facts
-    # inserted since (their rowids are new), in two steps through negative numbers as ``renumber`` does.
-    moves = [
-        (-target, old)
-        for old, target in connection.exec_driver_sql(
-            f"SELECT rowid, {search_rowid('search_index.kind', 'search_index.id')} FROM search_index"
-        )
-        if target != old
-    ]
-    if moves:
-        connection.exec_driver_sql("UPDATE search_index SET rowid = ? WHERE rowid = ?", moves)
-        connection.exec_driver_sql("UPDATE search_index SET rowid = -rowid WHERE rowid < 0")
+    # A search row's rowid follows from its fact's (app/matches.py): set again for the facts inserted since.
+    found = connection.exec_driver_sql(f"SELECT rowid, {FOLLOWS} FROM search_index")
+    _move(connection, "search_index", "rowid", [(target, old) for old, target in found if target != old])
     return moved
 
 

@@ -13,7 +13,7 @@ from app import resources
 from app.cli import main
 from app.export import package_path
 from app.loader import load, load_changes
-from app.matches import search_rowid
+from app.renumber import FOLLOWS
 from app.seeds import SeedError
 
 pytestmark = pytest.mark.sqlite_only("incremental loads update a copy of the SQLite file; PostgreSQL rebuilds whole")
@@ -84,11 +84,11 @@ def dump(path: Path) -> dict[str, list[Any]]:
         for name in names:
             if name in FTS_SHADOW or name == "search_index_config":
                 continue
-            rows = db.execute(f"SELECT * FROM {name}").fetchall()
-            if name == "search_index":  # each row's rowid follows from its fact's (app/matches.py), which it holds
-                rows = db.execute(
-                    f"SELECT rowid = {search_rowid('search_index.kind', 'search_index.id')}, * FROM search_index"
-                ).fetchall()
+            # A search row with whether its rowid follows its fact's (app/matches.py), which must hold.
+            columns = f"rowid = {FOLLOWS}, *" if name == "search_index" else "*"
+            rows = db.execute(f"SELECT {columns} FROM {name}").fetchall()
+            if name == "search_index":
+                assert all(row[0] == 1 for row in rows), f"{path}: a search row's rowid is not its fact's"
             if name == "dataset_info":
                 rows = [(id_, version, counts) for id_, version, _loaded_at, counts in rows]
             if name == "sqlite_stat1":  # planner statistics: those of the FTS5 b-trees depend on their layout
