@@ -9,19 +9,18 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-from app.backend import LoadError, ServedDatabase
+from app.backend import LoadError
 from app.lanes import INLINE_BUDGET, Overtime
 from app.models import DatasetInfo
 from app.problems import ProblemError
@@ -206,20 +205,6 @@ def _close_on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> No
 
 def unavailable(why: str) -> ProblemError:
     return ProblemError(503, f"The data is not available: {why}.", headers={"Retry-After": "30"})
-
-
-async def get_connection(request: Request) -> AsyncIterator[Connection]:
-    """A pooled connection for one request.
-
-    The routes are ``async``; ``lanes.served`` decides where their reads run (the event loop while they stay
-    cheap). An ``async`` dependency avoids two hops to the threadpool that a plain function would cost.
-    """
-    database: ServedDatabase = request.app.state.database
-    with database.engine().connect() as connection:
-        yield connection
-
-
-ConnectionDep = Annotated[Connection, Depends(get_connection, scope="function")]
 
 
 class SQLite:

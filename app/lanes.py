@@ -14,6 +14,9 @@ runs cheap in the lane (its counts cached since), it goes back to the loop.
 
 On PostgreSQL every request runs in a thread (anyio's default pool): each statement is a network round trip that
 would otherwise block the loop, and the server enforces ``statement_timeout`` itself.
+
+The lanes also hand each request its pooled connection, rather than a FastAPI dependency: a dependency that
+yields costs its exit stack and shielded teardown, a seventh of a list page's CPU (docs/performance.md).
 """
 
 import time
@@ -25,7 +28,9 @@ from typing import TypeVar
 
 import anyio
 from fastapi import Request
+from sqlalchemy import Connection
 
+from app.backend import ServedDatabase
 from app.settings import get_settings
 
 # The statement budget in force for the current request, in seconds; None: the full ``query_timeout_ms``.
@@ -42,17 +47,23 @@ class Overtime(Exception):
 class Lanes:
     """One worker's lanes: the inline budget, the slow lane's threads and the requests known to need them."""
 
-    def __init__(self, inline: bool, remembered: int = 1024) -> None:
+    def __init__(self, database: ServedDatabase, remembered: int = 1024) -> None:
         settings = get_settings()
-        self.inline = inline
+        self.database = database
+        self.inline = database.inline
         self.inline_budget_s = settings.inline_budget_ms / 1000
         self.threads = settings.slow_lane_threads
         self._limiter: anyio.CapacityLimiter | None = None  # made on first use: it needs a running event loop
         self._slow: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._remembered = remembered
 
-    async def run(self, request: Request, work: Callable[[], T]) -> T:
-        """``work()`` (a request's reads and rendering), inline if it stays cheap, else in the slow lane."""
+    async def run(self, request: Request, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` (a request's reads and rendering) on a pooled connection to the file served now,
+        inline if it stays cheap, else in the slow lane."""
+        with self.database.engine().connect() as connection:
+            return await self._run(request, partial(work, connection))
+
+    async def _run(self, request: Request, work: Callable[[], T]) -> T:
         if not self.inline:
             return await anyio.to_thread.run_sync(work)
         key = (request.url.path, request.url.query)
@@ -92,7 +103,7 @@ def _timed(work: Callable[[], T]) -> tuple[T, float]:
     return result, time.thread_time() - start
 
 
-async def served(request: Request, work: Callable[[], T]) -> T:
-    """Run a route's database work in the right lane (see the module docstring)."""
+async def served(request: Request, work: Callable[[Connection], T]) -> T:
+    """Run a route's database work, ``work(connection)``, in the right lane (see the module docstring)."""
     lanes: Lanes = request.app.state.lanes
     return await lanes.run(request, work)

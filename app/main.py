@@ -78,7 +78,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         ],
     )
     app.state.database = database
-    app.state.lanes = Lanes(inline=database.inline)
+    app.state.lanes = Lanes(database)
     app.state.search_pages = Totals(search.PAGES_KEPT)  # rendered search pages (app/routers/search.py)
     app.state.target = target  # what the downloads read (app/routers/export.py)
     problems.install(app)

@@ -7,7 +7,8 @@ folder and waits until the test creates ``<name>.release`` (or ``all.release``) 
 
 - ``request``: before the app sees the request (it is in flight for the server, no database touched yet);
 - ``query``: with its database connection in hand, before its query (the routes are ``async``, so the hold
-  awaits in a test-only override of the connection dependency instead of blocking the event loop).
+  awaits in a test-only subclass of the app's lanes, which hand each request its connection, instead of
+  blocking the event loop).
 
 Requests without the header are not touched. The product has no such hook: this module wraps ``create_app``
 from outside and then runs the real command line, so the server under test is ``article-facts serve`` itself,
@@ -19,8 +20,9 @@ import contextvars
 import re
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy import Connection
@@ -29,10 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.main
 from app import cli
-from app.db import get_connection
+from app.lanes import Lanes
 
 HEADER = "x-test-hold"
 MAX_HOLD_S = 30  # a forgotten release must not hang a test run
+T = TypeVar("T")
 
 
 class Hold:
@@ -85,16 +88,19 @@ class Holding:
         await self.inner(scope, receive, send_marked)
 
 
-async def _connection_then_hold(request: Request) -> AsyncIterator[Connection]:
-    """``app.db.get_connection``, then the hold of a ``query`` request: its connection (to the file being served
-    when it arrived) is in hand, its SQL still to run."""
-    async for connection in get_connection(request):
+class HoldingLanes(Lanes):
+    """The app's lanes, but a ``query`` request, with its connection (to the file being served when it arrived) in
+    hand and its SQL still to run, first waits for its release."""
+
+    async def run(self, request: Request, work: Callable[[Connection], T]) -> T:
         hold = HOLD_WITH_CONNECTION.get()
-        if hold is not None:
+        if hold is None:
+            return await super().run(request, work)
+        with self.database.engine().connect() as connection:
             hold.begin()
             while not hold.released():
                 await asyncio.sleep(0.01)
-        yield connection
+            return await super().run(request, lambda _later: work(connection))
 
 
 def command(holds: Path, db: Path) -> list[str]:
@@ -109,7 +115,7 @@ def main() -> int:
 
     def holding_app(db_path: Path | None = None) -> Holding:
         inner = create_app(db_path)
-        inner.dependency_overrides[get_connection] = _connection_then_hold
+        inner.state.lanes = HoldingLanes(inner.state.database)
         return Holding(inner, folder)
 
     app.main.create_app = holding_app  # type: ignore[assignment]

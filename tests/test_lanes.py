@@ -11,15 +11,14 @@ from typing import Any
 
 import anyio
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from sqlalchemy import event
 
 from app.backend import Target
-from app.db import ConnectionDep
-from app.lanes import Lanes, served
+from app.lanes import Lanes
 from app.main import create_app
 from tests.conftest import StatementCounter, asgi_client
-from tests.test_limits import count_to
+from tests.test_limits import counted
 
 pytestmark = [pytest.mark.anyio, pytest.mark.sqlite_only("the inline budget is SQLite's progress handler")]
 URL = "/test/count?n=100000"  # one statement of about a million SQLite instructions
@@ -29,10 +28,6 @@ URL = "/test/count?n=100000"  # one statement of about a million SQLite instruct
 def fresh_app(database: Target) -> FastAPI:
     """A fresh app with a route, in tests only, that runs one statement of chosen cost the way routes do."""
     app = create_app(database)
-
-    async def counted(request: Request, connection: ConnectionDep, n: int) -> dict[str, int]:
-        return await served(request, lambda: count_to(connection, n))
-
     app.add_api_route("/test/count", counted)
     return app
 

@@ -16,12 +16,12 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import text
+from fastapi import FastAPI, Request
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from app.backend import Target
-from app.db import ConnectionDep
+from app.lanes import served
 from app.main import create_app
 from app.settings import get_settings
 
@@ -52,11 +52,16 @@ def client_for(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-def count_to(connection: ConnectionDep, n: int) -> dict[str, int]:
+def count_to(connection: Connection, n: int) -> dict[str, int]:
     """A query whose cost the test chooses: counts to ``n`` (0 for ever)."""
     limit = f"WHERE x < {n}" if n else ""
     statement = text(f"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c {limit}) SELECT count(*) FROM c")
     return {"count": connection.execute(statement).scalar_one()}
+
+
+async def counted(request: Request, n: int) -> dict[str, int]:
+    """``count_to`` as a route, its statement run the way the routes run theirs."""
+    return await served(request, lambda connection: count_to(connection, n))
 
 
 def boom() -> None:
@@ -67,7 +72,7 @@ def boom() -> None:
 def test_app(database: Target) -> FastAPI:
     """A fresh app with two routes that exist only in tests: a query of chosen cost and a crash."""
     app = create_app(database)
-    app.add_api_route("/test/count", count_to)
+    app.add_api_route("/test/count", counted)
     app.add_api_route("/test/boom", boom)
     return app
 

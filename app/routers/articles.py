@@ -1,10 +1,11 @@
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 
 from app import annotate, references
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
 from app.models import AnnotationRole, Entity, FactType
@@ -23,24 +24,23 @@ ENTITY_ID = Entity.__table__.c.id  # type: ignore[attr-defined]
 
 @router.get("", response_model=ArticlePage)
 async def list_articles(
-    params: Annotated[ListParams, Depends(QueryModel(ARTICLES.query))], connection: ConnectionDep, request: Request
+    params: Annotated[ListParams, Depends(QueryModel(ARTICLES.query))], request: Request
 ) -> Response:
     """Articles, without their text (ask for one article to get it).
 
     `q` matches the article body. Sort keys: `published_on` (default descending), `title`, `id`.
     """
-    return await served(request, lambda: page(connection, ARTICLES, params, request))
+    return await served(request, lambda connection: page(connection, ARTICLES, params, request))
 
 
 @router.get("/{article_id}", response_model=ArticleDetail)
 async def read_article(
     article_id: ArticleId,
     params: Annotated[ItemParams, Depends(QueryModel(ARTICLES.item_query))],
-    connection: ConnectionDep,
     request: Request,
 ) -> Response:
     """One article with its full verbatim `text`: every evidence offset in the API points into it."""
-    return await served(request, lambda: read(connection, ARTICLES, article_id, params, request))
+    return await served(request, lambda connection: read(connection, ARTICLES, article_id, params, request))
 
 
 class AnnotationParams(BaseModel):
@@ -69,7 +69,6 @@ class AnnotationParams(BaseModel):
 async def list_annotations(
     article_id: ArticleId,
     params: Annotated[AnnotationParams, Depends(QueryModel(AnnotationParams))],
-    connection: ConnectionDep,
     request: Request,
 ) -> Response:
     """Every span of every fact of the article, in reading order: what a front end needs to highlight them all.
@@ -84,13 +83,17 @@ async def list_annotations(
     """
     web = annotate.wants_web_annotations(request.headers.get("accept"))
     bound = {name: values(value) if isinstance(value, list) else value for name, value in params if value is not None}
-    statement = annotate.statement(connection, tuple(bound), web)
-    rows = await served(request, lambda: run(connection, statement, {"id": article_id, **bound}))
-    if not rows:
-        raise ProblemError(404, f"There is no article {article_id!r}.")
+
+    def annotations(connection: Connection) -> Sequence[Any]:
+        rows = run(connection, annotate.statement(connection, tuple(bound), web), {"id": article_id, **bound})
+        if not rows:
+            raise ProblemError(404, f"There is no article {article_id!r}.")
+        if params.entity is not None and all(row[1] is None for row in rows):  # no mention of it here: or no such
+            references.require(connection, "entity", ENTITY_ID, [params.entity])  # entity at all (a 400 if so)
+        return rows
+
+    rows = await served(request, annotations)
     found = [row for row in rows if row[1] is not None]
-    if not found and params.entity is not None:  # no mention of it here, or no such entity (a 400 if so)
-        references.require(connection, "entity", ENTITY_ID, [params.entity])
     headers = {"Vary": "Accept"}
     if web:
         items = [annotate.web_annotation(article_id, doc, prefix, suffix) for _, doc, prefix, suffix in found]

@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams, Slug
@@ -15,23 +14,20 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=PROBLEM_RESPO
 
 
 @router.get("", response_model=EventPage)
-async def list_events(
-    params: Annotated[ListParams, Depends(QueryModel(EVENTS.query))], connection: ConnectionDep, request: Request
-) -> Response:
+async def list_events(params: Annotated[ListParams, Depends(QueryModel(EVENTS.query))], request: Request) -> Response:
     """Events: what happened (or was planned) when and where, with location and participants embedded.
 
     `date__gte`/`date__lte` match events whose date range overlaps the bounds. Sort keys: `date` (default, by
     earliest possible day), `type`, `title`, `id`.
     """
-    return await served(request, lambda: page(connection, EVENTS, params, request))
+    return await served(request, lambda connection: page(connection, EVENTS, params, request))
 
 
 @router.get("/{event_id}", response_model=EventPublic)
 async def read_event(
     event_id: Annotated[Slug, Path(description="Id of the event.", examples=["c5-plus-1-ministerial-2023-02-28"])],
     params: Annotated[ItemParams, Depends(QueryModel(EVENTS.item_query))],
-    connection: ConnectionDep,
     request: Request,
 ) -> Response:
     """One event by id."""
-    return await served(request, lambda: read(connection, EVENTS, event_id, params, request))
+    return await served(request, lambda connection: read(connection, EVENTS, event_id, params, request))

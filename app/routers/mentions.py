@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams, Slug
@@ -17,7 +16,7 @@ router = APIRouter(prefix="/v1/mentions", tags=["mentions"], responses=PROBLEM_R
 
 @router.get("", response_model=MentionPage)
 async def list_mentions(
-    params: Annotated[ListParams, Depends(QueryModel(MENTIONS.query))], connection: ConnectionDep, request: Request
+    params: Annotated[ListParams, Depends(QueryModel(MENTIONS.query))], request: Request
 ) -> Response:
     """Mentions: each occurrence of an entity in an article (the entities' evidence), with the entity embedded.
 
@@ -25,17 +24,16 @@ async def list_mentions(
     the entities' names, aliases and descriptions. Sort keys: `article` (the default: each article's mentions in reading
     order), `entity`, `id`.
     """
-    return await served(request, lambda: page(connection, MENTIONS, params, request))
+    return await served(request, lambda connection: page(connection, MENTIONS, params, request))
 
 
 @router.get("/{mention_id}", response_model=MentionPublic)
 async def read_mention(
     mention_id: Annotated[Slug, Path(description="Number of the mention (its `id`).", examples=["1"])],
     params: Annotated[ItemParams, Depends(QueryModel(MENTIONS.item_query))],
-    connection: ConnectionDep,
     request: Request,
 ) -> Response:
     """One mention by number (numbers are stable for a dataset version: `/v1` `dataset.version`)."""
     if not (mention_id.isascii() and mention_id.isdigit() and len(mention_id) <= MAX_DIGITS):
         raise ProblemError(404, f"There is no mention {mention_id!r}.")
-    return await served(request, lambda: read(connection, MENTIONS, int(mention_id), params, request))
+    return await served(request, lambda connection: read(connection, MENTIONS, int(mention_id), params, request))

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app import API_VERSION
 from app.backend import ServedDatabase
-from app.db import ConnectionDep
+from app.lanes import served
 from app.listing import NoQuery
 from app.resources import RESOURCES
 from app.schemas import DatasetPublic, Health, Index
@@ -39,8 +39,8 @@ async def index(request: Request, _params: NoQuery) -> Index:
 
 
 @router.get("/healthz")
-async def health(request: Request, response: Response, _params: NoQuery, connection: ConnectionDep) -> Health:
+async def health(request: Request, response: Response, _params: NoQuery) -> Health:
     """Liveness and readiness: answers 200 once the database can be queried. Never cached."""
     response.headers["Cache-Control"] = "no-store"
-    connection.execute(text("SELECT 1"))
+    await served(request, lambda connection: connection.execute(text("SELECT 1")))
     return Health(status="ok", dataset_version=request.app.state.database.info().version)

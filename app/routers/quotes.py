@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel, read
 from app.params import ItemParams, ListParams, Slug
@@ -15,22 +14,19 @@ router = APIRouter(prefix="/v1/quotes", tags=["quotes"], responses=PROBLEM_RESPO
 
 
 @router.get("", response_model=QuotePage)
-async def list_quotes(
-    params: Annotated[ListParams, Depends(QueryModel(QUOTES.query))], connection: ConnectionDep, request: Request
-) -> Response:
+async def list_quotes(params: Annotated[ListParams, Depends(QueryModel(QUOTES.query))], request: Request) -> Response:
     """Quotes: who said what, with the speaker, the event and the entities referred to embedded.
 
     Sort keys: `said_on` (default), `speaker`, `kind`, `id`.
     """
-    return await served(request, lambda: page(connection, QUOTES, params, request))
+    return await served(request, lambda connection: page(connection, QUOTES, params, request))
 
 
 @router.get("/{quote_id}", response_model=QuotePublic)
 async def read_quote(
     quote_id: Annotated[Slug, Path(description="Id of the quote.", examples=["diplomat-tread-very-carefully"])],
     params: Annotated[ItemParams, Depends(QueryModel(QUOTES.item_query))],
-    connection: ConnectionDep,
     request: Request,
 ) -> Response:
     """One quote by id."""
-    return await served(request, lambda: read(connection, QUOTES, quote_id, params, request))
+    return await served(request, lambda connection: read(connection, QUOTES, quote_id, params, request))

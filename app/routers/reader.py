@@ -9,9 +9,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 
 from app import reader
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import NoQuery, QueryModel, fetch, get
 from app.params import ListParams
@@ -37,11 +37,10 @@ class ReaderListParams(BaseModel):
 async def list_articles_page(
     request: Request,
     params: Annotated[ReaderListParams, Depends(QueryModel(ReaderListParams))],
-    connection: ConnectionDep,
 ) -> Response:
     """The articles, newest first, each a link to its reader page."""
     result = await served(
-        request, lambda: fetch(connection, ARTICLES, ListParams(limit=50, cursor=params.cursor), request)
+        request, lambda connection: fetch(connection, ARTICLES, ListParams(limit=50, cursor=params.cursor), request)
     )
     articles = [orjson.loads(row.doc) for row in result.rows]
     context = {"articles": articles, "next_url": result.next_url}
@@ -53,11 +52,10 @@ async def read_article_page(
     request: Request,
     article_id: Annotated[str, PathParam(description="Id of the article.")],
     _params: NoQuery,
-    connection: ConnectionDep,
 ) -> Response:
     """One article with its facts highlighted by kind, a legend with toggles, and a card for each fact."""
 
-    def facts() -> dict[str, Any]:
+    def facts(connection: Connection) -> dict[str, Any]:
         row = get(connection, ARTICLES, article_id)
         return reader.page(connection, {**orjson.loads(row.doc), "text": row.text})
 

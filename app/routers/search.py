@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from app import fts
-from app.db import ConnectionDep
 from app.lanes import served
 from app.listing import QueryModel
 from app.models import FactType
@@ -41,9 +40,7 @@ class SearchParams(BaseModel):
 
 
 @router.get("", response_model=SearchPage)
-async def search(
-    params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], connection: ConnectionDep, request: Request
-) -> Response:
+async def search(params: Annotated[SearchParams, Depends(QueryModel(SearchParams))], request: Request) -> Response:
     """Search everything: entity names and aliases, quotes, pledge purposes, event titles and article text.
 
     Results are ranked by relevance (BM25; `ts_rank` on PostgreSQL), best first; the first page is the whole
@@ -51,7 +48,11 @@ async def search(
     """
     key = ("search", {"q": params.q, "type": sorted(params.type or []), "limit": params.limit})
     store = request.app.state.search_pages
-    body = await served(request, lambda: cached(request, connection, key, lambda: _page(connection, params), store))
+
+    def rendered(connection: Connection) -> bytes:
+        return cached(request, connection, key, lambda: _page(connection, params), store)
+
+    body = await served(request, rendered)
     return Response(body, media_type=JSON)
 
 
