@@ -6,21 +6,25 @@ One uvicorn worker serves the database (as ``make bench`` runs ours). First a ch
 alone, with ``wrk -t1 -c32`` (``CHEAP_THREADS``); then the same while 2, and then 8, clients repeat the most
 expensive valid request of each list (one ``wrk -t1 -cN`` each, started a second before and stopped after).
 Prints, per case, the cheap request's rate and p99, its share of the rate alone, and what the expensive requests
-got (200s, 503s).
+got (200s, 503s), and where the worker's event-loop thread spent the cheap run (``/proc/<pid>/task/<tid>/schedstat``):
+on a CPU, runnable but waiting for one (the machine's cores taken by other threads: the slow lane, the load
+generators, anything else), or asleep (idle in ``epoll``, or waiting for the GIL that a slow-lane thread holds);
+with the slow lane's CPU and the machine's busy cores (``/proc/stat``) beside it.
 ``--checkout`` serves another checkout of the app (e.g. a worktree of an older commit) with this environment.
 """
 
 import argparse
+import os
 import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DATA, server, start, stop, warm, wrk, wrk_figures
+from run import CONNECTIONS, DATA, server, start, stop, warm, wrk_figures
 
 # The most expensive valid request of each list at 1M synthetic quotes (issue 9): a range that matches nothing
 # walks a whole index; a common word; a one-letter prefix.
@@ -37,6 +41,71 @@ EXPENSIVE = {
 # 1,246 with 4 connections). With two, on this 2-core machine, the load generator's own threads take the server's
 # core away often enough to make its p99 (39 ms with one thread) several hundred ms: a figure about the machine.
 CHEAP_THREADS = 1
+
+
+class Schedule:
+    """Where a process's threads spent their time since the snapshot: ``/proc`` schedstat, in ns per thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.started = time.monotonic()
+        self.threads = self._threads()
+        self.machine = self._machine()
+
+    def _threads(self) -> dict[int, tuple[int, int]]:
+        """thread id -> (ns on a CPU, ns runnable waiting for one)."""
+        found = {}
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                on_cpu, waiting, _ = (int(n) for n in (task / "schedstat").read_text().split())
+            except (FileNotFoundError, ValueError):  # a thread that ended meanwhile
+                continue
+            found[int(task.name)] = (on_cpu, waiting)
+        return found
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        """(busy, total) clock ticks of all CPUs."""
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = ticks[3] + ticks[4]  # idle, iowait
+        return sum(ticks) - idle, sum(ticks)
+
+    def since(self) -> dict[str, float]:
+        """Shares of the wall time since the snapshot, of one core (``busy_cores``: of all): the main thread's
+        (a server's event loop) on a CPU, waiting for one and asleep; the other threads' (a server's slow lane, a
+        wrk's own threads) on a CPU and waiting for one; how busy the machine was."""
+        wall_ns = (time.monotonic() - self.started) * 1e9
+        before, now = self.threads, self._threads()
+        spent = {
+            tid: (cpu - before.get(tid, (0, 0))[0], wait - before.get(tid, (0, 0))[1])
+            for tid, (cpu, wait) in now.items()
+        }
+        main_cpu, main_wait = spent.get(self.pid, (0, 0))
+        busy, total = (a - b for a, b in zip(self._machine(), self.machine, strict=True))
+        return {
+            "loop_on_cpu": main_cpu / wall_ns,
+            "loop_waiting_for_cpu": main_wait / wall_ns,
+            "loop_asleep": 1 - (main_cpu + main_wait) / wall_ns,
+            "lane_cpu": sum(cpu for tid, (cpu, _) in spent.items() if tid != self.pid) / wall_ns,
+            "threads_waiting_for_cpu": sum(wait for tid, (_, wait) in spent.items() if tid != self.pid) / wall_ns,
+            "busy_cores": os.cpu_count() * busy / total if total else 0.0,  # type: ignore[operator]
+        }
+
+
+def cheap_run(url: str, seconds: int, server_pid: int) -> dict[str, Any]:
+    """``run.wrk`` for the cheap request, with where the server's threads and the load generator's own spent it."""
+    command = ["wrk", f"-t{CHEAP_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s", url]
+    server_schedule = Schedule(server_pid)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    client_schedule, client = Schedule(process.pid), {}
+    while process.poll() is None:  # read while it runs: its /proc entry goes with it
+        time.sleep(0.25)
+        with suppress(FileNotFoundError):
+            client = client_schedule.since()
+    out, _ = process.communicate()
+    where = server_schedule.since()
+    client_waiting = client.get("loop_waiting_for_cpu", 0.0) + client.get("threads_waiting_for_cpu", 0.0)  # any thread
+    return {**wrk_figures(out), **where, "client_waiting_for_cpu": client_waiting}
 
 
 def busiest_entity(db: Path) -> str:
@@ -67,7 +136,8 @@ def starvation(db: Path, seconds: int, checkout: Path | None = None) -> list[dic
     try:
         cheap = f"{srv.base}/v1/entities/{busiest_entity(db)}"
         warm(cheap, 2, None)
-        alone = wrk(cheap, seconds, None, CHEAP_THREADS)
+        assert srv.process is not None
+        alone = cheap_run(cheap, seconds, srv.process.pid)
         rows.append({"case": "cheap request alone", "clients": 0, **alone, "share": 1.0})
         for name, path in EXPENSIVE.items():
             # Once alone first, as every URL of make bench is: the pages it reads are in the page cache, so what
@@ -76,7 +146,7 @@ def starvation(db: Path, seconds: int, checkout: Path | None = None) -> list[dic
             for clients in (2, 8):
                 attackers = attack(srv.base + path, clients, seconds + 2)
                 time.sleep(1)
-                measured = wrk(cheap, seconds, None, CHEAP_THREADS)
+                measured = cheap_run(cheap, seconds, srv.process.pid)
                 hits = attack_result(attackers)
                 share = measured["rps"] / alone["rps"]
                 rows.append({"case": name, "clients": clients, **measured, "share": share, "expensive": hits})
@@ -89,14 +159,22 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     """The rows as a Markdown table."""
     lines = [
         "| While clients repeat | clients | cheap req/s | share of alone | cheap p99 ms "
-        "| expensive: answers, non-2xx |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| expensive: answers, non-2xx | event loop: on CPU, waiting for a CPU, asleep | slow lane: CPU, waiting "
+        "| cheap wrk waiting for a CPU | machine busy cores |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         hits = row.get("expensive", {"requests": "", "non_2xx": ""})
+        where = (
+            f"{row['loop_on_cpu']:.0%}, {row['loop_waiting_for_cpu']:.0%}, {row['loop_asleep']:.0%} "
+            f"| {row['lane_cpu']:.0%}, {row['threads_waiting_for_cpu']:.0%} | {row['client_waiting_for_cpu']:.0%} "
+            f"| {row['busy_cores']:.2f}"
+            if "loop_on_cpu" in row
+            else "not measured | | | "  # a run from before this measurement
+        )
         lines.append(
             f"| {row['case']} | {row['clients']} | {row['rps']:.0f} | {row['share']:.2f} | {row['p99_ms']:.1f} "
-            f"| {hits['requests']}, {hits['non_2xx']} |"
+            f"| {hits['requests']}, {hits['non_2xx']} | {where} |"
         )
     return lines
 
