@@ -1,8 +1,9 @@
 """`make bench`: our API against Datasette serving the same SQLite file at its best, the floor and a ceiling.
 
 One run builds (or reuses) synthetic databases of 1k and 1M quotes in ``data/bench/``, then, one server at a
-time and each under the same ``uvicorn --host 127.0.0.1 --workers 1 --no-access-log``, drives equivalent URLs
-with ``wrk -t2 -c32`` (warm-up, then a measured run), over several rounds with the order of the servers rotated.
+time and each under the same ``uvicorn --host 127.0.0.1 --workers 1 --no-access-log --loop asyncio --http
+httptools``, drives equivalent URLs with ``wrk -t2 -c32`` (warm-up, then a measured run), over several rounds
+with the order of the servers rotated.
 The servers: ours; Datasette configured as a performance-minded user would (``DATASETTE_BEST``: no count, no
 facets, no suggestions, bare arrays without our stored columns; search as a canned FTS5 query), and, as a
 labelled extra, Datasette's default table JSON; the floor (``floor.py``: the very statements our API runs, with
@@ -49,7 +50,8 @@ BENCH_BIN = ROOT / ".venv-bench" / "bin"
 SEED = 0
 SIZES = {"1k": 1_000, "1M": 1_000_000}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log"]
+# asyncio's own loop and httptools, as `article-facts serve` runs the app (docs/performance.md, "Why not uvloop")
+UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--loop", "asyncio", "--http", "httptools"]
 CONNECTIONS, THREADS = 32, 2
 
 
