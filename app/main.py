@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette_compress import CompressMiddleware, add_compress_type
@@ -21,7 +20,7 @@ from app import API_VERSION, logs, openapi, problems
 from app.backend import Target, backend_for
 from app.db import Totals
 from app.lanes import Lanes
-from app.middleware import ConcurrencyLimit, ConditionalGet, Envelope, HeadAsGet, RequestLimits
+from app.middleware import ConcurrencyLimit, ConditionalGet, Cors, Envelope, HeadAsGet, RequestLimits
 from app.problems import PROBLEM_JSON
 from app.resources import RESOURCES
 from app.routers import ROUTERS, search
@@ -100,7 +99,7 @@ def create_app(db: Target | None = None) -> FastAPI:
         max_header_count=settings.max_header_count,
     )
     app.add_middleware(
-        CORSMiddleware,
+        Cors,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["If-None-Match", "X-Request-ID"],

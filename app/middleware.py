@@ -26,7 +26,8 @@ import os
 import re
 import time
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import API_VERSION
@@ -62,6 +63,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CACHE_CONTROL = "public, max-age=60"
 NO_STORE = ("/healthz",)  # a health check must reach the server every time
 VARY = "Accept, Accept-Encoding"  # what else than the URL selects the representation (see ConditionalGet)
+VARY_ORIGIN = (b"vary", b"Origin")  # what CORS adds to every response (Cors)
 CODINGS = ("zstd", "br", "gzip")  # what the compression middleware may apply (main.create_app)
 HEAD_ONLY = "article_facts.head"  # set in the scope of a HEAD turned GET: a file download reads nothing
 
@@ -205,6 +207,25 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS, with a cheaper answer to a request without ``Origin`` (most of them: every request not
+    made by a browser's script): its one change, ``Vary: Origin``, appended as a field line of its own rather than
+    by rewriting the headers through ``MutableHeaders``, which was a fifth of a 304's CPU. Caches and clients
+    combine the two ``Vary`` lines into one list (RFC 9110 5.3)."""
+
+    async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
+        if "origin" in request_headers:
+            await super().simple_response(scope, receive, send, request_headers)
+            return
+
+        async def send_vary_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), VARY_ORIGIN]
+            await send(message)
+
+        await self.app(scope, receive, send_vary_origin)
 
 
 class ConditionalGet:

@@ -242,6 +242,21 @@ async def test_no_database_is_a_503_not_a_500(tmp_path: Path) -> None:
             }
 
 
+@pytest.mark.parametrize("origin", [None, "https://news.example"])
+async def test_every_answer_varies_on_origin_once(client: httpx.AsyncClient, origin: str | None) -> None:
+    """With or without ``Origin`` (whose presence adds Access-Control-Allow-Origin), a cache must key on it."""
+    headers = {"Origin": origin} if origin else {}
+    ok = await client.get("/v1/quotes?limit=1", headers=headers)
+    revalidated = await client.get("/v1/quotes?limit=1", headers={**headers, "If-None-Match": ok.headers["etag"]})
+    missing = await client.get("/v1/entities/nobody-at-all", headers=headers)
+    assert [ok.status_code, revalidated.status_code, missing.status_code] == [200, 304, 404]
+    for response in (ok, revalidated, missing):
+        varies = [name.strip() for name in response.headers["vary"].split(",")]
+        assert varies.count("Origin") == 1, varies
+        assert ("access-control-allow-origin" in response.headers) == (origin is not None)
+    assert {"Accept", "Accept-Encoding"} <= {name.strip() for name in ok.headers["vary"].split(",")}
+
+
 async def test_cors_origins_can_be_restricted(database: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARTICLE_FACTS_CORS_ORIGINS", '["https://news.example"]')
     get_settings.cache_clear()
