@@ -20,17 +20,37 @@ import orjson
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 
 from app import fts, matches, references
 from app.formats import Format, Representation, negotiate
-from app.params import MAX_CURSOR_LENGTH, ListParams, NoParams, Representable, is_cursor, is_slug, sort_columns
+from app.params import (
+    FEW_IN_RANGE,
+    MAX_CURSOR_LENGTH,
+    ListParams,
+    NoParams,
+    Representable,
+    is_cursor,
+    is_slug,
+    sort_columns,
+)
 from app.problems import ProblemError, bad_parameter
 from app.resources import Resource
 from app.responses import JSON, json_response
 from app.schemas import ParameterError
 from app.settings import get_settings
-from app.sql import CompiledSQL, Unindexed, compile_sql, run
+from app.sql import CompiledSQL, LeftFirst, Unindexed, compile_sql, run
 from app.totals import cached, stored_count
 
 M = TypeVar("M", bound=BaseModel)
@@ -299,7 +319,7 @@ class Matching:
 
     bound: dict[str, Any]
     key: tuple[Any, ...]  # the shape of the conditions (which filters, a search or not), for compiled statements
-    conditions: Callable[..., list[ColumnElement[bool]]]  # (without=a filter's name): all but that filter's
+    conditions: Callable[..., list[ColumnElement[bool]]]  # (*names of filters): all but those filters'
     # The first filter given whose condition is a union of seekable alternatives (``Filter.arms``), if any: its
     # name and its alternatives; the page reads one SELECT for each, under the other conditions.
     arms: Callable[[], list[ColumnElement[bool]]] | None = None
@@ -319,8 +339,8 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
         bound["q"], bound["search_kind"] = fts.query(connection.dialect.name, params.q), resource.search_kind
         search = matches.plan(connection, resource.table, resource.search_column, resource.search_kind, bound["q"])
 
-    def conditions(without: str | None = None) -> list[ColumnElement[bool]]:
-        where = [resource.filters[name].condition(name) for name in filters if name != without]
+    def conditions(*without: str) -> list[ColumnElement[bool]]:
+        where = [resource.filters[name].condition(name) for name in filters if name not in without]
         if search is not None:
             where.append(matches.condition(connection.dialect.name, resource.table, resource.search_column, search))
         return where
@@ -334,20 +354,39 @@ def matching(connection: Connection, resource: Resource, params: ListParams) -> 
     return Matching(bound, (filters, search), conditions, lambda: arms(column, split), split)
 
 
+def ranges_off_the_sort(
+    connection: Connection, resource: Resource, where: Matching, first: Any
+) -> tuple[tuple[str, ...], bool]:
+    """The range filters (``Filter.order``) whose order is not that of the sort's first key ``first``, and whether on
+    SQLite they match fewer than ``FEW_IN_RANGE`` items together: counted through their own index, by one statement
+    that stops there. PostgreSQL's planner weighs the ways itself: none."""
+    ranges = tuple(
+        name for name in where.key[0] if (order := resource.filters[name].order) is not None and order is not first
+    )
+    if not ranges or connection.dialect.name != "sqlite":
+        return (), False
+
+    def build() -> Any:
+        found: Any = select(literal_column("1")).where(*(resource.filters[name].condition(name) for name in ranges))
+        return select(func.count()).select_from(found.limit(bindparam("few")).subquery())
+
+    statement = compiled(connection, resource, ("few", ranges), build)
+    return ranges, run(connection, statement, {**where.bound, "few": FEW_IN_RANGE})[0][0] < FEW_IN_RANGE
+
+
 def fetch(
     connection: Connection, resource: Resource, params: ListParams, request: Request, stored_csv: bool = False
 ) -> PageResult:
     """One page of ``resource`` for ``params``: 1 query for the page (+1 for ``count=true`` on a new filter, +1 for
-    a ``q`` on SQLite: ``matches.plan``), compiled once per shape of request (filters, sort, cursor or not) with
+    a ``q`` on SQLite: ``matches.plan``, +1 for a range under another sort on SQLite: ``ranges_off_the_sort``),
+    compiled once per shape of request (filters, sort, cursor or not) with
     bound values. ``stored_csv``: read each item's stored CSV row (``row.csv``) instead of its JSON (``row.doc``)."""
     where = matching(connection, resource, params)
     bound, conditions = dict(where.bound), where.conditions
 
     sort = parse_sort(resource, params.sort)
     plain, first = ordered_by(resource, sort), resource.sorts[sort[0][0]]
-    # A seek filter's own index finds its rows, the sort kept off its index, unless the sort is by its column.
-    seek = any(f.seek and f.column is not first for f in (resource.filters[name] for name in where.key[0]))
-    columns = [(Unindexed(column) if seek else column, desc) for column, desc in plain]
+    ranges, few = ranges_off_the_sort(connection, resource, where, first)
     if params.cursor is not None:
         for i, value in enumerate(decode_cursor(resource, params.cursor, sort)):
             bound[f"after_{i}"] = value
@@ -356,17 +395,26 @@ def fetch(
     def page() -> Any:
         def part(*where: ColumnElement[bool]) -> Any:
             query = select(*(resource.csv_page_columns if stored_csv else resource.page_columns)).where(*where)
-            return query.where(_after(columns)) if params.cursor is not None else query
+            return query.where(_after(plain)) if params.cursor is not None else query
 
-        if where.arms is None or seek:  # a sort kept off its index cannot order a UNION's columns: one SELECT
+        order = [col.desc() if desc else col.asc() for col, desc in plain]
+        in_range = [resource.filters[name].condition(name) for name in ranges]
+        if few:  # the ranges' few matches, found through their own index and sorted; the other conditions tested
+            table: Any = resource.table.__table__  # type: ignore[attr-defined]
+            rowid: Any = literal_column(f"{table.name}.rowid")
+            found = select(rowid.label("rowid")).where(*in_range).subquery("few")
+            query = part(*conditions(*ranges)).select_from(LeftFirst(found, table, rowid == found.c.rowid))
+        elif ranges and len(ranges) == len(where.key[0]):  # many, no other filter: the sort's index walked
+            query = part(*conditions(*ranges), *(Unindexed(condition) for condition in in_range))
+        elif where.split is None or where.arms is None or resource.filters[where.split].order is not first:
+            # one SELECT
             query = part(*conditions())
-            order = [col.desc() if desc else col.asc() for col, desc in columns]
-        else:  # one SELECT per alternative, each seeking its own index, read as one in the page's order
+        else:  # one SELECT per alternative, each seeking the sort's index, read as one in the page's order
             query = union_all(*(part(*conditions(where.split), arm) for arm in where.arms()))
             order = [query.selected_columns[c.key].desc() if d else query.selected_columns[c.key] for c, d in plain]
         return query.order_by(*order).limit(bindparam("limit"))
 
-    key = ("page", *where.key, tuple(sort), params.cursor is not None, stored_csv)
+    key = ("page", *where.key, tuple(sort), few, params.cursor is not None, stored_csv)
     rows = run(connection, compiled(connection, resource, key, page), bound)
     if not rows:  # nothing found: perhaps because a filter names an id that does not exist (a 400 if so)
         references.check(connection, resource, params)

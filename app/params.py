@@ -180,10 +180,11 @@ class Filter:
     of ``column`` among the matching items, counted. ``link`` is a many-valued field's (item key, link table's
     key): an item counts once for each of its values. ``year`` is the (earliest, latest) of a date range.
 
-    ``seek``: a range on a column the list does not sort by, whose matches are found through the column's own
-    index and then sorted (``listing.fetch`` keeps the sort from choosing its index, unless it sorts by this
-    column), rather than found by walking the sort index and testing every row, which reads the whole table when
-    few match. So its cost is that of its matches: a bound that matches nearly every row costs a sort of them all.
+    ``order``: a range's, the column in whose order an index holds its matches together: a list sorted by it
+    seeks them in that index. Under any other sort a page chooses (``listing.fetch``, SQLite): it counts the
+    range's matches through its own index up to ``FEW_IN_RANGE``; fewer, it reads them that way and sorts them; as
+    many, it walks the sort's index testing each row, where they are dense enough to fill a page soon (beside
+    another filter, the planner weighs that filter's index, which may seek the range too).
     """
 
     column: Any
@@ -192,7 +193,7 @@ class Filter:
     equality: bool = False
     link: tuple[Any, Any] | None = None
     year: tuple[Any, Any] | None = None
-    seek: bool = False
+    order: Any = None
     # Alternatives whose union is the condition, each of which an index can seek (``LaterEnd``); a page reads them
     # as one UNION ALL in its order.
     arms: Callable[[Any, str], list[ColumnElement[bool]]] | None = None
@@ -216,20 +217,20 @@ def In(column: Any) -> Filter:
     return Filter(column, lambda col, name: in_values(col, name), many=True)
 
 
-def Gte(column: Any, seek: bool = False) -> Filter:
-    return Filter(column, lambda col, name: col >= bindparam(name), seek=seek)
+def Gte(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col >= bindparam(name), order=column)
 
 
-def Gt(column: Any, seek: bool = False) -> Filter:
-    return Filter(column, lambda col, name: col > bindparam(name), seek=seek)
+def Gt(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col > bindparam(name), order=column)
 
 
-def Lte(column: Any, seek: bool = False) -> Filter:
-    return Filter(column, lambda col, name: col <= bindparam(name), seek=seek)
+def Lte(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col <= bindparam(name), order=column)
 
 
-def Lt(column: Any, seek: bool = False) -> Filter:
-    return Filter(column, lambda col, name: col < bindparam(name), seek=seek)
+def Lt(column: Any) -> Filter:
+    return Filter(column, lambda col, name: col < bindparam(name), order=column)
 
 
 def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
@@ -239,12 +240,16 @@ def Linked(key: Any, link_key: Any, link_value: Any) -> Filter:
 
 
 def Year(earliest: Any, latest: Any) -> Filter:
-    """Facts dated within one calendar year: the whole date range inside it (both bounds indexed)."""
+    """Facts dated within one calendar year: the whole date range inside it. The earlier end is bounded on both
+    sides (``earliest <= to`` follows from ``latest <= to``, so it changes no result): the index on it then reads
+    that year alone, where a bound on one side of each end would read every fact after, or before, the year."""
 
     def condition(_col: Any, name: str) -> ColumnElement[bool]:
-        return and_(earliest >= bindparam(f"{name}_from"), latest <= bindparam(f"{name}_to"))
+        start: Any = bindparam(f"{name}_from")
+        end: Any = bindparam(f"{name}_to")
+        return and_(earliest >= start, earliest <= end, latest <= end)
 
-    return Filter(earliest, condition, equality=True, year=(earliest, latest))
+    return Filter(earliest, condition, equality=True, year=(earliest, latest), order=earliest)
 
 
 def referenced(filter: Filter) -> Any | None:
@@ -294,6 +299,9 @@ DATE_RANGES: dict[str, tuple[Any, Any]] = {}
 OPEN_START: ColumnElement[Any] = literal_column("'0001-01-01'")
 # How many open-started facts may match before ``LaterEnd`` walks them in order rather than sorting the matches.
 FEW_OPEN = 1000
+# How many matches a range filter may have, counted through its own index, before a page sorted by another key
+# walks that key's index rather than reading the matches and sorting them (``Filter.order``, ``listing.fetch``).
+FEW_IN_RANGE = 5000
 
 
 def LaterEnd(latest: Any, earliest: Any, span: str, compare: Callable[[Any, Any], Any]) -> Filter:
@@ -335,7 +343,7 @@ def LaterEnd(latest: Any, earliest: Any, span: str, compare: Callable[[Any, Any]
         walk = and_(taken(matches >= FEW_OPEN), compare(Unindexed(col), bindparam(name)))
         return [bounded(col, name), few, walk]
 
-    return Filter(latest, build, arms=arms)
+    return Filter(latest, build, arms=arms, order=earliest)
 
 
 def date_range(name: str, earliest: Any, latest: Any, facts: str, example: str) -> type[BaseModel]:

@@ -246,20 +246,20 @@ class PledgeFilter(
         None,
         description="Only money pledges of less than this amount (of `currency`, which it needs).",
     )
-    usd__gte: Annotated[Amount | None, Gte(Pledge.usd, seek=True)] = Field(
+    usd__gte: Annotated[Amount | None, Gte(Pledge.usd)] = Field(
         None,
         description="Only money pledges worth at least this many US dollars when announced (any currency).",
         examples=[10000000],
     )
-    usd__gt: Annotated[Amount | None, Gt(Pledge.usd, seek=True)] = Field(
+    usd__gt: Annotated[Amount | None, Gt(Pledge.usd)] = Field(
         None, description="Only money pledges worth more than this many US dollars."
     )
-    usd__lte: Annotated[Amount | None, Lte(Pledge.usd, seek=True)] = Field(
+    usd__lte: Annotated[Amount | None, Lte(Pledge.usd)] = Field(
         None,
         description="Only money pledges worth at most this many US dollars when announced (any currency).",
         examples=[5000000],
     )
-    usd__lt: Annotated[Amount | None, Lt(Pledge.usd, seek=True)] = Field(
+    usd__lt: Annotated[Amount | None, Lt(Pledge.usd)] = Field(
         None, description="Only money pledges worth less than this many US dollars."
     )
 

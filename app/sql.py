@@ -18,7 +18,8 @@ import orjson
 from sqlalchemy import Connection, Dialect, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnClause, ColumnElement, Grouping
+from sqlalchemy.sql.selectable import Join
 from sqlalchemy.types import NullType
 
 # Skipping SQLAlchemy's type processing means the driver binds dates itself: as ISO text, the form SQLAlchemy
@@ -100,15 +101,18 @@ def _bytewise_postgresql(element: BytewiseOrder, compiler: SQLCompiler, **kw: An
 
 
 class Unindexed(ColumnElement[Any]):
-    """``column``, kept from choosing an index: SQLite's unary ``+`` (a no-op on the value), which leaves the planner
-    free to find the rows through another condition's index and sort them, rather than walk this column's index
-    testing every row. PostgreSQL's planner weighs both itself: the column as it is."""
+    """``column``, or a condition, kept from choosing an index: SQLite's unary ``+`` (a no-op on the value), which
+    leaves the planner free to find the rows through another condition's index and sort them, rather than walk this
+    column's index testing every row; a condition's columns (in parentheses) then find no row at all, but test
+    those another index finds. PostgreSQL's planner weighs both itself: the column as it is."""
 
     inherit_cache = True
 
     def __init__(self, column: Any) -> None:
-        self.column = column
-        self.type = column.type
+        condition = isinstance(column, ColumnElement) and not isinstance(column, ColumnClause)
+        self.column = Grouping(column) if condition else column
+        # Not Boolean for a condition: see InJsonArray.
+        self.type = NullType() if condition else column.type
 
 
 @compiles(Unindexed)
@@ -119,6 +123,33 @@ def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(Unindexed, "postgresql")
 def _unindexed_postgresql(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return str(compiler.process(element.column, **kw))
+
+
+class LeftFirst(Join):
+    """``left JOIN right ON onclause``, read from ``left``: SQLite's CROSS JOIN, whose left side is always the outer
+    loop, so the rows are found the way ``left`` finds them whatever index a condition on ``right`` offers (the
+    planner would otherwise rather seek an equality's index than a range's). PostgreSQL: a JOIN (its planner weighs
+    both ways itself)."""
+
+    inherit_cache = True
+
+
+def _join(element: LeftFirst, compiler: SQLCompiler, join: str, **kw: Any) -> str:
+    kw.pop("asfrom", None)
+    assert element.onclause is not None
+    left = compiler.process(element.left, asfrom=True, **kw)
+    right = compiler.process(element.right, asfrom=True, **kw)
+    return f"{left} {join} {right} ON {compiler.process(element.onclause, **kw)}"
+
+
+@compiles(LeftFirst)
+def _left_first_sqlite(element: LeftFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return _join(element, compiler, "CROSS JOIN", **kw)
+
+
+@compiles(LeftFirst, "postgresql")
+def _left_first_postgresql(element: LeftFirst, compiler: SQLCompiler, **kw: Any) -> str:
+    return _join(element, compiler, "JOIN", **kw)
 
 
 def in_values(column: Any, name: str) -> InJsonArray:

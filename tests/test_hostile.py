@@ -25,10 +25,11 @@ from fastapi import FastAPI
 from app.backend import Target
 from app.listing import _sign
 from app.main import create_app
-from app.resources import RESOURCES
+from app.params import FEW_IN_RANGE, sort_columns
+from app.resources import RESOURCES, Resource
 from app.settings import PROJECT_ROOT, get_settings
 from tests.conftest import asgi_client, captured
-from tests.test_scale import full_scans
+from tests.test_scale import full_scans, vm_steps
 from tools.synth import COMMON_WORD
 
 pytestmark = pytest.mark.anyio
@@ -409,3 +410,93 @@ def test_every_filter_and_sort_key_is_expensively_requested() -> None:
         used = {url.split("?")[1].split("=")[0] for url in mine}
         assert set(resource.filters) <= used, resource.name
         assert {f"sort={key}" for key in resource.sorts} <= {url.split("?")[1] for url in mine}, resource.name
+
+
+# Each range filter (``Filter.order``) at its extremes under every sort key of its list, both ways, and its next
+# page. Under a sort not in its order, a page counts the range's matches through its own index (up to
+# FEW_IN_RANGE): few, it reads them that way and sorts them, and then no statement may walk an index testing each
+# row (which reads every row when none match); many, it walks the sort's index, which must find its page within
+# what counting FEW_IN_RANGE rows twice and four pages without the filter cost (the bound of
+# tests/test_scale.py's date bounds). The rows are those plain SQL gives.
+OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def ranges_under_every_sort() -> list[str]:
+    urls = []
+    for resource in RESOURCES:
+        path = f"/v1/{resource.name}"
+        parameters = {p["name"]: schema_of(p) for p in LISTS[path]["parameters"]}
+        for name in (name for name, f in resource.filters.items() if f.order is not None):
+            for value in extremes(parameters[name]):
+                urls += [f"{path}?{name}={value}&sort={way}{key}" for key in resource.sorts for way in ("", "-")]
+    return urls
+
+
+def in_plain_sql(url: str) -> tuple[Resource, str, list[Any], str]:
+    """The list, the range's condition in plain SQL with its values, and the ORDER BY of the URL's sort."""
+    path, _, query = url.partition("?")
+    resource = next(r for r in RESOURCES if path == f"/v1/{r.name}")
+    (name, value), (_, sort) = (part.split("=") for part in query.split("&")[:2])
+    ranged = resource.filters[name]
+    if ranged.year is not None:
+        earliest, latest = (column_of(c).name for c in ranged.year)
+        where, values = f"{earliest} >= ? AND {latest} <= ?", [f"{value:0>4}-01-01", f"{value:0>4}-12-31"]
+    else:
+        operator = OPERATORS[name.rsplit("__", 1)[1]]
+        where, values = f"{column_of(ranged.column).name} {operator} ?", [value if "-" in value else float(value)]
+    way = " DESC" if sort.startswith("-") else ""
+    key = resource.sorts[sort.removeprefix("-")]
+    order = [column_of(c).name + way for c in sort_columns(key, bool(way))]
+    return resource, where, values, ", ".join(order if key is resource.id_column else [*order, f"id{way}"])
+
+
+@pytest.mark.parametrize("url", ranges_under_every_sort())
+async def test_a_range_under_any_sort_reads_its_few_matches_or_walks_to_many(
+    scale_client: httpx.AsyncClient, scale_sql: list[tuple[str, Any]], scale_db: Path, url: str
+) -> None:
+    resource, where, values, order = in_plain_sql(url)
+    table, sort = resource.table.__tablename__, url.split("&sort=")[1]
+    also = ""
+    response = await scale_client.get(url)
+    if (needs := needed(response)) is not None:  # an amount needs its currency: given, the request is valid
+        url += f"&{needs}"
+        also = " AND {} = '{}'".format(*needs.split("="))
+        response = await scale_client.get(url)
+    assert response.status_code == 200, (url, response.text[:300])
+    walked = [item["id"] for item in response.json()["data"]]
+    if next_url := response.json()["next_url"]:
+        walked += [item["id"] for item in (await get_ok(scale_client, next_url)).json()["data"]]
+    statements = list(scale_sql)
+    scale_sql.clear()
+    await get_ok(scale_client, f"/v1/{resource.name}?sort={sort}")
+    page_alone = next(statement for statement in scale_sql if " LIMIT " in statement[0])
+    with closing(sqlite3.connect(f"file:{scale_db}?mode=ro", uri=True)) as db:
+        sql = f"SELECT id FROM {table} WHERE {where}{also} ORDER BY {order} LIMIT 100"
+        assert walked == [row[0] for row in db.execute(sql, values)]
+        (matches,) = db.execute(f"SELECT count(*) FROM {table} WHERE {where}", values).fetchone()
+        count = f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)"
+        bound = 2 * vm_steps(db, count, (FEW_IN_RANGE,)) + 4 * vm_steps(db, *page_alone)
+        for statement, parameters in statements:
+            scans = full_scans(db, statement, parameters)
+            walks = scans and all(re.search(r"SCAN \w+ USING (COVERING )?INDEX ", line) for line in scans)
+            if matches >= FEW_IN_RANGE and walks:
+                assert vm_steps(db, statement, parameters) <= bound, (scans, bound)
+            else:
+                assert scans == [], matches
+
+
+async def get_ok(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    response = await client.get(url)
+    assert response.status_code == 200, (url, response.text[:300])
+    return response
+
+
+def test_every_range_is_requested_under_every_sort_key() -> None:
+    """Guards the generator: each list's ranges (its date's and amounts') under each of its sort keys."""
+    urls = ranges_under_every_sort()
+    for resource in RESOURCES:
+        ranges = {name for name, f in resource.filters.items() if f.order is not None}
+        assert ranges == {name for name in resource.filters if re.search(r"__(gte?|lte?|year)$", name)}
+        for name in ranges:
+            for key in resource.sorts:
+                assert any(f"?{name}=" in url and url.endswith(f"&sort=-{key}") for url in urls), (name, key)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app import fts, matches
+from app import fts, listing, matches
 from app.listing import encode_cursor
 from app.params import FEW_OPEN
 from app.resources import RESOURCES
@@ -446,18 +446,66 @@ WALKS = [
 ]
 
 
+async def every_page(client: httpx.AsyncClient, url: str) -> list[Any]:
+    """The page at ``url`` and every page after it, following ``next_url``."""
+    bodies = [(await get(client, url)).json()]
+    while bodies[-1]["next_url"]:
+        bodies.append((await get(client, bodies[-1]["next_url"])).json())
+    return bodies
+
+
 @pytest.mark.parametrize(("url", "sql"), WALKS)
 async def test_cursor_pages_return_every_row_once_in_order(
     client: httpx.AsyncClient, db: sqlite3.Connection, sample: dict[str, str], url: str, sql: str
 ) -> None:
     expected = [row[0] for row in db.execute(sql, sample)]
-    walked: list[str] = []
-    next_url: str | None = url.format(**sample)
-    while next_url:
-        body = (await get(client, next_url)).json()
-        walked += [item["id"] for item in body["data"]]
-        next_url = body["next_url"]
+    walked = [item["id"] for body in await every_page(client, url.format(**sample)) for item in body["data"]]
     assert len(expected) > 200
+    assert walked == expected
+
+
+# --- A range under another sort ------------------------------------------------------------------------------
+
+# Ranges under a sort not in their order, walked page by page, and the plain SQL that gives their rows.
+RANGE_WALKS = [
+    (
+        "/v1/quotes?said_on__gte={day}&sort=speaker&limit=200",
+        "quote WHERE said_on_latest >= :day ORDER BY speaker_id, id",
+    ),
+    ("/v1/quotes?said_on__lt={day}&sort=-id&limit=200", "quote WHERE said_on_earliest < :day ORDER BY id DESC"),
+    (
+        "/v1/quotes?said_on__year=2023&sort=kind,-said_on&limit=200",
+        "quote WHERE said_on_earliest >= '2023-01-01' AND said_on_latest <= '2023-12-31' "
+        "ORDER BY kind, said_on_earliest DESC, id DESC",
+    ),
+    (
+        "/v1/quotes?said_on__lte={day}&speaker={speaker}&sort=-kind&limit=20",
+        "quote WHERE said_on_earliest <= :day AND speaker_id = :speaker ORDER BY kind DESC, id DESC",
+    ),
+    ("/v1/pledges?usd__lte={usd}&sort=-donor&limit=20", "pledge WHERE usd <= :usd ORDER BY donor_id DESC, id DESC"),
+    ("/v1/pledges?usd__gt={usd}&sort=usd&limit=20", "pledge WHERE usd > :usd ORDER BY usd_missing, usd_sort, id"),
+    ("/v1/events?date__gt={day}&sort=title&limit=200", "event WHERE date_latest > :day ORDER BY title, id"),
+]
+
+
+@pytest.mark.parametrize("few", [0, 10**9], ids=["walk", "few"])
+@pytest.mark.parametrize(("url", "rows"), RANGE_WALKS)
+async def test_both_ways_of_reading_a_range_give_the_same_rows(
+    client: httpx.AsyncClient,
+    db: sqlite3.Connection,
+    sample: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    rows: str,
+    few: int,
+) -> None:
+    """A range under another sort walks the sort's index testing each row (many matches) or reads its matches
+    through its own index and sorts them (few): either, forced here by the threshold, returns every match once, in
+    order, cursor after cursor."""
+    monkeypatch.setattr(listing, "FEW_IN_RANGE", few)
+    expected = [row[0] for row in db.execute(f"SELECT id FROM {rows}", sample)]
+    walked = [item["id"] for body in await every_page(client, url.format(**sample)) for item in body["data"]]
+    assert len(expected) > int(url.rsplit("limit=", 1)[1])  # more than one page
     assert walked == expected
 
 
@@ -499,13 +547,9 @@ async def test_both_plans_of_q_give_the_same_rows(
             (fts.fts5_query(sample[word]), kind),
         )
     ]
-    walked: list[str] = []
-    next_url: str | None = url.format(**sample) + "&count=true"
-    while next_url:
-        body = (await get(client, next_url)).json()
-        assert body["total"] == len(expected)
-        walked += [item["id"] for item in body["data"]]
-        next_url = body["next_url"]
+    bodies = await every_page(client, url.format(**sample) + "&count=true")
+    assert all(body["total"] == len(expected) for body in bodies)
+    walked = [item["id"] for body in bodies for item in body["data"]]
     assert len(expected) > int(url.rsplit("limit=", 1)[1])  # more than one page
     assert walked == expected
 
