@@ -95,3 +95,26 @@ def test_the_search_rowids_migration_renumbers_an_older_file(db_path: Path, tmp_
     assert broken_and_rows()[0] > 0
     migrate_to(copy, "head")
     assert broken_and_rows() == (0, rows)
+
+
+@pytest.mark.sqlite_only("FTS5's prefix indexes are SQLite's; PostgreSQL's GIN index needs none")
+def test_the_four_letter_prefix_migration_rebuilds_the_search_index_whole(db_path: Path, tmp_path: Path) -> None:
+    """Upgrading a file loaded before 9a4c2e8d3f17 gives the search index a freshly loaded file has (its definition,
+    with `prefix = '2 3 4'`), with the same rows under the same rowids, and what they match unchanged."""
+    copy = tmp_path / "older.sqlite3"
+    shutil.copyfile(db_path, copy)
+    rows = "SELECT rowid, kind, id, label, body, names FROM search_index ORDER BY rowid"
+    matched = "SELECT rowid FROM search_index WHERE search_index MATCH '\"stat\"*' ORDER BY rowid"
+
+    def state() -> tuple[str, list[tuple[str, ...]], list[tuple[int]]]:
+        with closing(sqlite3.connect(copy)) as db:
+            sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
+            return sql, db.execute(rows).fetchall(), db.execute(matched).fetchall()
+
+    fresh = state()
+    assert "prefix = '2 3 4'" in fresh[0] and len(fresh[2]) > 0
+    migrate_to(copy, "9a4c2e6f1b30", downgrade=True)
+    older = state()
+    assert "prefix = '2 3'\n" in older[0] and older[1:] == fresh[1:]
+    migrate_to(copy, "head")
+    assert state() == fresh
