@@ -178,9 +178,10 @@ def snippet(body: str, words: list[str]) -> str:
 class Snippets:
     """``snippet`` for many bodies and the same ``words``, mostly without a Python step per word of text.
 
-    Where the text up to the end of the snippet is ASCII letters and digits (lower-casing is then the index's
-    folding), one regular expression finds the first match and the snippet is cut around it; otherwise, or when
-    the words before the match are too far back to find cheaply, the word-by-word walk (``_walk``) cuts it.
+    The first match is found by ``str.find`` in the lower-cased text for ASCII tokens (lower-casing is then the
+    index's folding), the few tokens with letters outside ASCII folded one by one; the snippet is cut around it by
+    regular expressions. Where the words before the match are too far back to find cheaply, the word-by-word walk
+    (``_walk``) cuts it.
     Both give the same snippet (tests/test_fts.py compares them)."""
 
     def __init__(self, words: list[str]) -> None:
@@ -206,18 +207,17 @@ class Snippets:
         return self._fast(body) or self._walk(body)
 
     def _fast(self, body: str) -> str | None:
-        """The snippet cut by regular expressions alone, or None where only the walk can cut it."""
+        """The snippet cut by regular expressions, only the tokens with letters outside ASCII folded one by one;
+        None where only the walk can cut it (the words before the first match too far back to find cheaply)."""
         if self._first is None:
             return None
-        other = _NON_ASCII_WORD.search(body)
-        found = self._first.search(body)
-        if found is None:
-            first = None if other is not None else _SPAN.search(body)
+        at = self._first_at(body)
+        if at is None:
+            first = _SPAN.search(body)
             if first is None:
-                return None if other is not None else body
+                return body
             start, cut_before = first.start(), False
         else:
-            at = found.start()
             low = max(0, at - _LOOK_BACK)
             start = at - _TWO_BEFORE.match(body[low:at][::-1]).end()  # type: ignore[union-attr]
             # A word before those two in the stretch looked at means they are whole, and the text is cut before
@@ -226,8 +226,8 @@ class Snippets:
             if low > 0 and not cut_before:
                 return None
         end = _WINDOW.match(body, start).end()  # type: ignore[union-attr]
-        if other is not None and other.start() < end:
-            return None
+        if _NON_ASCII_WORD.search(body, start, end) is not None:
+            return self._cut(body, list(_SPAN.finditer(body, start, end)), cut_before)
         marked: list[str] = []
         position = start
         for match in self._first.finditer(body, start, end):
@@ -236,6 +236,44 @@ class Snippets:
         marked.append(body[position:end])
         after = "…" if _SPAN.search(body, end) else body[end:]
         return ("…" if cut_before else body[:start]) + "".join(marked) + after
+
+    def _first_at(self, body: str) -> int | None:
+        """Where the first token that matches starts, None if none does: the first ASCII one that matches, unless a
+        token before it with a letter outside ASCII (few in most text), folded, matches."""
+        at = self._first_ascii(body)
+        position, stop = 0, len(body) if at is None else at
+        while (other := _NON_ASCII_WORD.search(body, position, stop)) is not None:
+            start = other.start()
+            while start > 0 and _SPAN.match(body, start - 1):
+                start -= 1
+            token = _SPAN.match(body, start)
+            assert token is not None
+            if self.matches(token.group()):
+                return start
+            position = token.end()
+        return at
+
+    def _first_ascii(self, body: str) -> int | None:
+        """Where the first ASCII token that matches starts, None if none does: each word found by ``str.find`` in
+        the lower-cased text (a regular expression over long text is several times slower), where lower-casing
+        keeps every offset; else by the regular expression."""
+        lowered = body.lower()
+        if len(lowered) != len(body):  # a letter that lower-cases to two ("İ"): offsets move
+            assert self._first is not None
+            # Each match is one whole token (the pattern's look-behind); one with a letter outside ASCII (the
+            # Kelvin sign's K) is left to the folding.
+            return next((found.start() for found in self._first.finditer(body) if found.group().isascii()), None)
+        at = len(body)
+        for word in self.whole:  # the prefix included
+            found = lowered.find(word, 0, at)
+            while found != -1:
+                token = _SPAN.match(body, found)
+                starts = found == 0 or not _SPAN.match(body, found - 1)  # a token's start, not inside one
+                if starts and token and token.group().isascii() and self.matches(token.group()):
+                    at = found
+                    break
+                found = lowered.find(word, found + 1, at)
+        return at if at < len(body) else None
 
     def _walk(self, body: str) -> str:
         """The snippet cut token by token, each folded as the index folds it: any text."""

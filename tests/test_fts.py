@@ -64,7 +64,8 @@ def test_a_query_whose_words_all_fold_away_gives_the_start_of_the_text() -> None
 
 
 # Text with what makes snippets hard: case, digits, underscores, punctuation, long gaps, and letters outside ASCII
-# that fold to ASCII (é, the Kelvin sign) or match ASCII letters case-insensitively (ı), or fold away (ﾞ).
+# that fold to ASCII (é, the Kelvin sign) or match ASCII letters case-insensitively (ı), lower-case to two (İ), or
+# fold away (ﾞ).
 _PIECES = st.sampled_from(
     [
         "security",
@@ -85,6 +86,7 @@ _PIECES = st.sampled_from(
         "ıt",
         "It",
         "straße",
+        "İt",
         "ﾞ",
         "_",
         " ",
@@ -129,9 +131,11 @@ def test_the_fast_snippet_is_the_walked_one(body: str, words: list[str]) -> None
     assert cut(body) == cut._walk(body)
 
 
-def test_the_fast_snippet_serves_ascii_text() -> None:
-    """The fast path is taken (not only ever falling back) for plain text, a match far in or none at all."""
-    body = " ".join(f"word{i}" for i in range(100)) + " Security matters here, said nobody at all today"
+@pytest.mark.parametrize("text", ["plain", "Côte d'Ivoire Sécurité", "İstanbul"])
+def test_the_fast_snippet_serves_text(text: str) -> None:
+    """The fast path is taken (not only ever falling back) for plain text and text with letters outside ASCII
+    (one lower-casing to two letters, too), a match far in or none at all."""
+    body = " ".join(f"word{i} {text}" for i in range(100)) + " Security matters here, said nobody at all today"
     for words in (["security"], ["secur"], ["nothing"], []):
         cut = fts.Snippets(words)
         assert cut._fast(body) is not None and cut._fast(body) == cut._walk(body)
