@@ -89,7 +89,7 @@ def _query_models() -> dict[str, type[BaseModel]]:
 
 
 def _sort_pattern(resource: Resource) -> str:
-    """The sort values ``listing.parse_sort`` accepts: allowed keys, each optionally ``-``, none twice.
+    """The sort values ``cursors.parse_sort`` accepts: allowed keys, each optionally ``-``, none twice.
 
     A key may have spaces around it (they are stripped); the lookahead refuses a key given twice.
     """

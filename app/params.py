@@ -70,7 +70,7 @@ Amount = Annotated[float, Ge(0), Le(10**15), AllowInfNan(False)]
 
 
 # A cursor is ``<payload>.<signature>``: the page's sort and last sort values as JSON in unpadded base64url, and
-# 16 hex digits of HMAC (listing.encode_cursor). Its length is bounded by the longest sort values the loader
+# 16 hex digits of HMAC (cursors.encode_cursor). Its length is bounded by the longest sort values the loader
 # accepts (models.MAX_ID_LENGTH, MAX_LABEL_LENGTH; tests/test_pagination.py builds the longest possible one).
 # The form is documented and checked (400 if wrong); whether this list issued it is a lookup (404 if not).
 CURSOR = r"^(?:[A-Za-z0-9_-]{4})+(?:[A-Za-z0-9_-]{2,3})?\.[0-9a-f]{16}$"

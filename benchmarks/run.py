@@ -40,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.listing import encode_cursor  # noqa: E402
+from app.cursors import encode_cursor  # noqa: E402
 from tools.synth import COMMON_WORD, PREFIX, dataset_version, synth  # noqa: E402
 
 DATA = ROOT / "data" / "bench"

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.listing import _sign
+from app.cursors import sign
 
 pytestmark = pytest.mark.anyio
 
@@ -271,7 +271,7 @@ async def test_a_cursor_only_resumes_its_own_sort(client: httpx.AsyncClient) -> 
 
 def signed(resource: str, payload: bytes) -> str:
     """A cursor signed with the server's key but carrying whatever payload a client forges."""
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + _sign(resource, payload)
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + sign(resource, payload)
 
 
 @pytest.mark.parametrize(

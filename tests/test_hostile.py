@@ -23,7 +23,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.backend import Target
-from app.listing import _sign
+from app.cursors import sign
 from app.main import create_app
 from app.params import FEW_IN_RANGE, sort_columns
 from app.resources import RESOURCES, Resource
@@ -233,7 +233,7 @@ async def test_tampered_truncated_and_foreign_cursors(client: httpx.AsyncClient,
         hostile.append((await client.get(f"{other}?limit=1")).json()["next_cursor"])  # another list's cursor
     resource = path.rsplit("/", 1)[1]
     hostile.append(
-        base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + "." + _sign(resource, b"not json")
+        base64.urlsafe_b64encode(b"not json").decode().rstrip("=") + "." + sign(resource, b"not json")
     )  # signed with the real key, nonsense inside
     for value in hostile:
         response = await client.get(f"{path}?cursor={value}")

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.listing import encode_cursor, ordered_by, parse_sort
+from app.cursors import encode_cursor, ordered_by, parse_sort
 from app.models import (
     MAX_ID_LENGTH,
     MAX_LABEL_LENGTH,

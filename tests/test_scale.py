@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from app import fts, listing, matches
-from app.listing import encode_cursor
+from app.cursors import encode_cursor
 from app.params import FEW_OPEN
 from app.resources import RESOURCES
 from tests.conftest import SCALE_QUOTES as QUOTES
