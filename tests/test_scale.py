@@ -235,7 +235,8 @@ OTHERS = [
 
 
 MEMBERSHIP = re.compile(
-    r"\bWHERE \w+\.ROWID \* \? \+ \? IN \(SELECT ROWID FROM SEARCH_INDEX WHERE SEARCH_INDEX MATCH \?\)(?= ORDER BY)"
+    r"\bWHERE \w+\.ROWID \* \? \+ \? IN \(SELECT ROWID FROM SEARCH_INDEX WHERE \(SEARCH_INDEX MATCH \?\) "
+    r"AND SEARCH_INDEX\.ROWID % \? = CASE \? (?:WHEN \? THEN \? )+END\)(?= ORDER BY)"
 )
 
 
