@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette_compress import CompressMiddleware, add_compress_type
 
-from app import API_VERSION, logs, openapi, problems
+from app import API_VERSION, logs, openapi, problems, streaming
 from app.backend import Target, backend_for
 from app.db import Totals
 from app.lanes import Lanes
@@ -79,6 +79,7 @@ def create_app(db: Target | None = None) -> FastAPI:
     app.state.database = database
     app.state.lanes = Lanes(database)
     app.state.search_pages = Totals(search.PAGES_KEPT)  # rendered search pages (app/routers/search.py)
+    app.state.q_pages = Totals(streaming.Q_PAGES_KEPT)  # list pages with `q` (app/streaming.py)
     app.state.target = target  # what the downloads read (app/routers/export.py)
     problems.install(app)
     backend.install(app)

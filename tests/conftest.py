@@ -34,6 +34,7 @@ from app.main import create_app
 from app.postgres import PostgresDatabase, postgres_url
 from app.routers.search import PAGES_KEPT
 from app.settings import PROJECT_ROOT
+from app.streaming import Q_PAGES_KEPT
 
 # The suite runs on a corpus it owns (tests/seeds/: a frozen copy of the first curated article plus small articles
 # written for the traps), never on the curated seeds/, so adding an article there can break no test.
@@ -208,9 +209,10 @@ def app(database: Target) -> FastAPI:
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:
     """An in-process client of ``app`` that sees its 500s as responses, as a real client would.
 
-    The app forgets the search pages it kept (app/routers/search.py): a test sees the statements, plans and
-    results of its own searches, not another test's page."""
+    The app forgets the search pages and the list pages with ``q`` it kept (app/routers/search.py,
+    app/streaming.py): a test sees the statements, plans and results of its own searches, not another test's page."""
     app.state.search_pages = Totals(PAGES_KEPT)
+    app.state.q_pages = Totals(Q_PAGES_KEPT)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 

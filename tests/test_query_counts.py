@@ -83,6 +83,45 @@ async def test_a_search_page_is_searched_once_per_dataset(database: Target) -> N
     assert bodies[2] == bodies[1] and len(orjson.loads(bodies[1])["data"]) > 1
 
 
+async def test_a_list_page_with_q_is_read_once_per_dataset(database: Target) -> None:
+    """A list page with ``q`` is kept (app/streaming.py): asked again, only the dataset version is read; another
+    page, another sort or another word reads its own. Each answer is the one it gave the first time, facets
+    included (counted afresh: they are kept on their own). (A fresh app: no other test has filled the cache.)"""
+    app = create_app(database)
+    app.state.database.info()
+    counter = StatementCounter()
+    event.listen(app.state.database.engine(), "before_cursor_execute", counter)
+    urls = [
+        "/v1/quotes?q=kazakhstan&limit=2",
+        "/v1/quotes?q=kazakhstan&limit=2",
+        "/v1/quotes?q=kazakhstan&limit=3",
+        "/v1/quotes?q=kazakhstan&limit=2&sort=-id",
+        "/v1/quotes?q=blinken&limit=2",
+        "/v1/quotes?q=kazakhstan&limit=2&facet=speaker",
+        "/v1/quotes?q=kazakhstan&limit=2&facet=speaker",
+    ]
+    statements, bodies = [], []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        for url in urls:
+            counter.statements.clear()
+            response = await client.get(url)
+            assert response.status_code == 200
+            statements.append(len(counter.statements))
+            bodies.append(orjson.loads(response.content))
+        cursor = bodies[0]["next_cursor"]
+        assert cursor
+        counter.statements.clear()
+        following = await client.get("/v1/quotes", params={"q": "kazakhstan", "limit": 2, "cursor": cursor})
+    first, repeat, longer, other_sort, other_word, faceted, faceted_again = statements
+    assert repeat == 1 < first and longer == other_sort == other_word == first
+    assert faceted > faceted_again > 1  # the page is kept, the facet counts are kept on their own
+    assert bodies[1] == bodies[0] and len(bodies[0]["data"]) == 2
+    assert [q["id"] for q in bodies[2]["data"]][:2] == [q["id"] for q in bodies[0]["data"]]
+    assert bodies[6] == bodies[5] and "facets" in bodies[5] and "facets" not in bodies[0]
+    assert len(counter.statements) == first  # the next page is a page of its own
+    assert {q["id"] for q in following.json()["data"]}.isdisjoint(q["id"] for q in bodies[0]["data"])
+
+
 async def test_revalidation_runs_no_sql(client: httpx.AsyncClient, sql_statements: list[str]) -> None:
     etag = (await client.get("/v1/quotes")).headers["etag"]
     sql_statements.clear()

@@ -38,6 +38,7 @@ PATHS = [
     "/v1/quotes?limit=5",
     "/v1/entities/antony-blinken",
     "/v1/search?q=blinken",
+    "/v1/entities?q=blinken",
     "/v1/events?limit=3&sort=-date",
     "/v1/pledges?recipient=kazakhstan",
     "/v1/articles",
@@ -176,15 +177,17 @@ async def test_a_load_under_load_fails_no_request_and_is_served_at_once(server: 
         if o.path == "/v1/entities/antony-blinken" and o.status == 200 and o.started > load_done
     }
     assert names == {"Antony Blinken (reloaded under load)"}
-    # A search page is kept rendered per dataset version (app/routers/search.py): never the old data's page.
-    labels = {
-        hit["label"]
-        for o in outcomes
-        if o.path == "/v1/search?q=blinken" and o.status == 200 and o.started > load_done
-        for hit in o.body["data"]
-        if hit["id"] == "antony-blinken"
-    }
-    assert labels == {"Antony Blinken (reloaded under load)"}
+    # A search page, and a list page with q, are kept per dataset version (app/routers/search.py,
+    # app/streaming.py): never the old data's page.
+    for path, name in (("/v1/search?q=blinken", "label"), ("/v1/entities?q=blinken", "name")):
+        found = {
+            item[name]
+            for o in outcomes
+            if o.path == path and o.status == 200 and o.started > load_done
+            for item in o.body["data"]
+            if item["id"] == "antony-blinken"
+        }
+        assert found == {"Antony Blinken (reloaded under load)"}, path
 
 
 def test_a_request_running_during_a_load_finishes_on_the_old_data(server: Server, seeds_copy: Path) -> None:
