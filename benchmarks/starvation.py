@@ -25,15 +25,25 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import CONNECTIONS, DATA, server, start, stop, warm, wrk_figures
+from search import lua_script
+
+from app.params import MAX_LIMIT
+from app.routers.search import PAGES_KEPT
+from app.streaming import Q_PAGES_KEPT
 
 # The most expensive valid request of each list at 1M synthetic quotes (issue 9): a range that matches nothing
-# walks a whole index; a common word; a one-letter prefix.
-EXPENSIVE = {
+# walks a whole index; a common word; a one-letter prefix. The app keeps the last pages with a q (Q_PAGES_KEPT)
+# and of search (PAGES_KEPT): those two cycle through more distinct pages than it keeps (a wrk script), so that
+# every request reads the index as a new word would (the total of q=the is kept, as for any client's next page).
+QUOTES_OF_THE = [f"/v1/quotes?q=the&count=true&limit={n}" for n in range(1, MAX_LIMIT + 1)]
+ONE_LETTER = [f"/v1/search?q={letter}&limit={n}" for letter in "tsacpm" for n in range(1, 51)]
+assert len(QUOTES_OF_THE) > Q_PAGES_KEPT and len(ONE_LETTER) > PAGES_KEPT
+EXPENSIVE: dict[str, str | list[str]] = {
     "quotes, said_on after anything": "/v1/quotes?said_on__gt=2030-01-01&limit=200",
-    "quotes, a common word": "/v1/quotes?q=the&count=true",
+    "quotes, a common word": QUOTES_OF_THE,
     "events, a date range past everything": "/v1/events?date__gte=2100-01-01&limit=200",
     "pledges, above every amount": "/v1/pledges?usd__gte=999999999999&limit=200",
-    "search, one letter": "/v1/search?q=t",
+    "search, one letter": ONE_LETTER,
 }
 
 
@@ -114,8 +124,12 @@ def busiest_entity(db: Path) -> str:
         return str(connection.execute(sql).fetchone()[0])
 
 
-def attack(url: str, clients: int, seconds: int) -> subprocess.Popen[str]:
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s", url]
+def attack(base: str, path: str | list[str], clients: int, seconds: int) -> subprocess.Popen[str]:
+    """``clients`` connections repeating ``path``, or cycling through the paths of a list (``search.lua_script``)."""
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if isinstance(path, list):
+        command += ["-s", str(lua_script(path))]
+    command.append(base + (path if isinstance(path, str) else "/"))
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -142,9 +156,9 @@ def starvation(db: Path, seconds: int, checkout: Path | None = None) -> list[dic
         for name, path in EXPENSIVE.items():
             # Once alone first, as every URL of make bench is: the pages it reads are in the page cache, so what
             # follows measures the lanes, not the disk (a cold read on the event loop stalls it like a slow query).
-            warm(srv.base + path, 1, None)
+            warm(srv.base + (path if isinstance(path, str) else path[0]), 1, None)
             for clients in (2, 8):
-                attackers = attack(srv.base + path, clients, seconds + 2)
+                attackers = attack(srv.base, path, clients, seconds + 2)
                 time.sleep(1)
                 measured = cheap_run(cheap, seconds, srv.process.pid)
                 hits = attack_result(attackers)
