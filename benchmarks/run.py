@@ -249,22 +249,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def uvicorn_command(bin_dir: Path) -> list[str]:
+    """uvicorn of the environment in ``bin_dir``, with TCP_NODELAY under ``--workers N`` too (uvicorn_nodelay.py)."""
+    return [str(bin_dir / "python"), str(ROOT / "benchmarks" / "uvicorn_nodelay.py")]
+
+
 def server(target: str, size: str | None, path: Path | None, workers: int = 1) -> Server:
     flags = [*UVICORN_FLAGS, "--workers", str(workers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARTICLE_FACTS_", "BENCH_"))}
     if target == "ours":
-        command = [str(APP_BIN / "uvicorn"), "app.main:create_app", "--factory", *flags]
+        command = [*uvicorn_command(APP_BIN), "app.main:create_app", "--factory", *flags]
         env["ARTICLE_FACTS_DB"] = str(path)
         # Our own JSON access log (one line per request at INFO) off, as uvicorn's is for every server here.
         env["ARTICLE_FACTS_LOG_LEVEL"] = "WARNING"
     elif target in ("datasette", "datasette_default"):
-        command = [str(BENCH_BIN / "uvicorn"), "datasette_app:create", "--factory", "--app-dir", "benchmarks", *flags]
+        command = [*uvicorn_command(BENCH_BIN), "datasette_app:create", "--factory", "--app-dir", "benchmarks", *flags]
         env["BENCH_DB"] = str(path)
     elif target == "floor":
-        command = [str(APP_BIN / "uvicorn"), "floor:create", "--factory", "--app-dir", "benchmarks", *flags]
+        command = [*uvicorn_command(APP_BIN), "floor:create", "--factory", "--app-dir", "benchmarks", *flags]
         env["BENCH_DB"], env["BENCH_FLOOR"] = str(path), str(DATA / f"floor-{size}.json")
     else:
-        command = [str(APP_BIN / "uvicorn"), "ceiling:app", "--app-dir", "benchmarks", *flags]
+        command = [*uvicorn_command(APP_BIN), "ceiling:app", "--app-dir", "benchmarks", *flags]
     return Server(target, size, workers, command, env)
 
 
