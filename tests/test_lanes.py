@@ -5,8 +5,11 @@ Nothing here measures time: an inline budget of zero interrupts any statement at
 and the slow lane is held open on purpose (the benchmark, docs/performance.md, has the rates under load).
 """
 
+import os
+import sys
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import anyio
@@ -15,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from app.backend import Target
-from app.lanes import Lanes
+from app.lanes import SLOW_LANE_NICE, Lanes
 from app.main import create_app
 from tests.conftest import StatementCounter, asgi_client
 from tests.test_limits import counted
@@ -92,3 +95,18 @@ async def test_the_event_loop_serves_cheap_requests_while_the_slow_lane_works(fr
         order.append(f"cheap {cheap.status_code}")
         release.set()
     assert order == ["cheap 200", "expensive 200"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+async def test_the_slow_lane_runs_below_the_loop_and_in_the_requests_context(fresh_app: FastAPI) -> None:
+    """The lane's threads yield the CPU to the loop (SLOW_LANE_NICE); its work sees the request's context."""
+    lanes: Lanes = fresh_app.state.lanes
+    marker: ContextVar[str] = ContextVar("marker")
+    marker.set("this request")
+
+    def seen() -> tuple[int, str]:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), marker.get()
+
+    loop_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert await lanes.slow(seen) == (min(loop_nice + SLOW_LANE_NICE, 19), "this request")
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == loop_nice
